@@ -1,0 +1,46 @@
+/** Activity inputs and outputs: the wire between workflow and activities (JSON, snake_case). */
+import type { Catalog } from '../catalog';
+import type { GatewayJob, SubmitRequest } from '../gateway/types';
+import type { MirroredObject } from './mirror';
+
+export interface SubmitInput {
+  request: SubmitRequest;
+  /** Derived from the workflow and the attempt: stable across activity retries and worker restarts. */
+  idempotency_key: string;
+}
+
+export interface PollInput {
+  job_id: string;
+}
+
+export interface CancelInput {
+  job_id: string;
+}
+
+export interface CancelOutput {
+  /** False for a dialect with no cancel endpoint: the job runs to its end upstream. */
+  supported: boolean;
+  cancelled: boolean;
+}
+
+export interface MirrorInput {
+  job_id: string;
+  video_url: string;
+  thumbnail_url?: string;
+}
+
+export interface MirrorOutput {
+  video: MirroredObject;
+  thumbnail?: MirroredObject;
+  /** Why the thumbnail could not be kept, when it could not; the video is what matters. */
+  thumbnail_error?: string;
+}
+
+export interface CatalogOutput {
+  catalog: Catalog;
+  source: 'live' | 'builtin';
+  /** Why the live catalog was not used, when it was not. */
+  problem?: string;
+}
+
+export type { GatewayJob };

@@ -1,0 +1,145 @@
+/**
+ * The client library for backend services: start a GenerateVideo (deduplicated by idempotency_key),
+ * watch its progress as an async iterator, await its result, steer it.
+ */
+import { Client, Connection, WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { loadClientConnectConfig } from '@temporalio/envconfig';
+import { randomUUID } from 'node:crypto';
+import { taskQueue as defaultTaskQueue } from '../config';
+import { FailureType, WorkflowType, type VideoStatus } from '../contract';
+import { describeIssues, GenerateVideoRequest, type GenerateVideoInput } from '../request';
+import {
+  cancelSignal,
+  type FallbackAccepted,
+  type FallbackRequest,
+  fallbackSignal,
+  progressQuery,
+  requestFallbackUpdate,
+  type VideoProgress,
+  type VideoResult,
+} from '../workflows/messages';
+import type { GenerateVideo } from '../workflows/generate-video';
+
+export type { GenerateVideoInput, VideoProgress, VideoResult };
+
+const FINAL_STATUSES: VideoStatus[] = ['succeeded', 'failed', 'cancelled', 'timed_out'];
+
+export interface VideoClientOptions {
+  taskQueue?: string;
+}
+
+export class VideoJob {
+  constructor(readonly handle: WorkflowHandle<typeof GenerateVideo>) {}
+
+  get workflowId(): string {
+    return this.handle.workflowId;
+  }
+
+  result(): Promise<VideoResult> {
+    return this.handle.result();
+  }
+
+  progress(): Promise<VideoProgress> {
+    return this.handle.query(progressQuery);
+  }
+
+  /**
+   * Progress snapshots until the job ends: one whenever status or progress changes (checked every
+   * `intervalMs`), the last one with a final status. Stops quietly if the workflow closes without one.
+   */
+  async *watch(options: { intervalMs?: number; signal?: AbortSignal } = {}): AsyncGenerator<VideoProgress> {
+    let last = '';
+    for (;;) {
+      if (options.signal?.aborted) return;
+      let snapshot: VideoProgress | undefined;
+      try {
+        snapshot = await this.progress();
+      } catch {
+        const { status } = await this.handle.describe();
+        if (status.name !== 'RUNNING') return;
+      }
+      if (snapshot) {
+        const key = `${snapshot.status}/${snapshot.progress}/${snapshot.attempt}`;
+        if (key !== last) {
+          last = key;
+          yield snapshot;
+        }
+        if (FINAL_STATUSES.includes(snapshot.status)) return;
+        const { status } = await this.handle.describe();
+        if (status.name !== 'RUNNING' && status.name !== 'CONTINUED_AS_NEW') return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 1000));
+    }
+  }
+
+  cancel(reason?: string): Promise<void> {
+    return this.handle.signal(cancelSignal, { reason });
+  }
+
+  fallback(request: FallbackRequest = {}): Promise<void> {
+    return this.handle.signal(fallbackSignal, request);
+  }
+
+  /** Like `fallback`, but refused at once (with the reason) when the model is unknown or already tried. */
+  requestFallback(request: FallbackRequest = {}): Promise<FallbackAccepted> {
+    return this.handle.executeUpdate(requestFallbackUpdate, { args: [request] });
+  }
+}
+
+export class VideoClient {
+  readonly taskQueue: string;
+
+  constructor(readonly client: Client, options: VideoClientOptions = {}) {
+    this.taskQueue = options.taskQueue ?? defaultTaskQueue();
+  }
+
+  /** A client connected by @temporalio/envconfig (TEMPORAL_ADDRESS, profiles, TLS, API key). */
+  static async connect(options: VideoClientOptions = {}): Promise<VideoClient> {
+    const { connectionOptions, namespace } = loadClientConnectConfig();
+    const connection = await Connection.connect(connectionOptions);
+    return new VideoClient(new Client({ connection, namespace }), options);
+  }
+
+  /**
+   * Start a GenerateVideo. The input is checked here first, so bad input fails before anything starts.
+   * With an `idempotency_key` the workflow id is that key: a duplicate start returns the existing job
+   * (running or finished) instead of generating, and paying for, a second video.
+   */
+  async start(input: GenerateVideoInput, options: { workflowId?: string } = {}): Promise<VideoJob> {
+    const parsed = GenerateVideoRequest.safeParse(input);
+    if (!parsed.success) {
+      throw ApplicationFailure.create({
+        type: FailureType.InvalidInput,
+        message: `invalid GenerateVideo input: ${describeIssues(parsed.error)}`,
+        nonRetryable: true,
+      });
+    }
+    const workflowId = options.workflowId ?? input.idempotency_key ?? `video-${randomUUID()}`;
+    try {
+      const handle = await this.client.workflow.start<typeof GenerateVideo>(WorkflowType.generateVideo, {
+        taskQueue: this.taskQueue,
+        workflowId,
+        args: [input],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      });
+      return new VideoJob(handle);
+    } catch (error) {
+      if (error instanceof WorkflowExecutionAlreadyStartedError) {
+        return new VideoJob(this.client.workflow.getHandle<typeof GenerateVideo>(workflowId));
+      }
+      throw error;
+    }
+  }
+
+  /** A job started earlier, by its workflow id. */
+  job(workflowId: string): VideoJob {
+    return new VideoJob(this.client.workflow.getHandle<typeof GenerateVideo>(workflowId));
+  }
+
+  /** Start and wait: the result, or the ApplicationFailure (type from the contract) it failed with. */
+  async generate(input: GenerateVideoInput): Promise<VideoResult> {
+    return (await this.start(input)).result();
+  }
+}

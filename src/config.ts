@@ -1,0 +1,52 @@
+/**
+ * Worker and client configuration from the environment, validated once with zod so a bad value is
+ * a clear message at start-up, not a mystery at the first job. The Temporal connection itself comes
+ * from @temporalio/envconfig (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TLS, profiles).
+ */
+import { z } from 'zod';
+import { DEFAULT_TASK_QUEUE, DIALECTS } from './contract';
+import { describeIssues } from './request';
+
+const flag = z
+  .enum(['1', '0', 'true', 'false', 'yes', 'no', ''])
+  .optional()
+  .transform((v) => v === '1' || v === 'true' || v === 'yes');
+
+const WorkerEnv = z
+  .object({
+    VIDEO_API_BASE_URL: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).optional(),
+    VIDEO_API_KEY: z.string().min(1).optional(),
+    VIDEO_API_DIALECT: z.enum(DIALECTS).default('infery'),
+    VIDEO_STORE: z
+      .string()
+      .min(1)
+      .default('./videos')
+      .refine((v) => !v.includes('://') || /^s3:\/\/[^/]+/.test(v), 'must be a folder path or s3://bucket/prefix'),
+    VIDEO_TASK_QUEUE: z.string().min(1).default(DEFAULT_TASK_QUEUE),
+    /** Mirror from http:// and loopback URLs: only for the simulator and local development. */
+    VIDEO_MIRROR_ALLOW_LOOPBACK: flag,
+    VIDEO_MIRROR_MAX_BYTES: z.coerce.number().int().positive().default(2 * 1024 ** 3),
+  })
+  .refine((env) => !env.VIDEO_API_BASE_URL || env.VIDEO_API_KEY, {
+    message: 'VIDEO_API_KEY is required when VIDEO_API_BASE_URL is set',
+    path: ['VIDEO_API_KEY'],
+  });
+
+export type WorkerConfig = z.output<typeof WorkerEnv>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
+  const relevant = Object.fromEntries(
+    Object.entries(env).filter(([key, value]) => key.startsWith('VIDEO_') && value !== undefined),
+  );
+  const parsed = WorkerEnv.safeParse(relevant);
+  if (!parsed.success) throw new ConfigError(`invalid worker configuration: ${describeIssues(parsed.error)}`);
+  return parsed.data;
+}
+
+export function taskQueue(env: NodeJS.ProcessEnv = process.env): string {
+  return env.VIDEO_TASK_QUEUE || DEFAULT_TASK_QUEUE;
+}

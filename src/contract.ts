@@ -1,0 +1,50 @@
+/**
+ * The public contract: names other programs rely on. Keep them stable.
+ * Pure constants and types only, so workflow code may import this file.
+ */
+
+export const WorkflowType = {
+  generateVideo: 'GenerateVideo',
+  videoCampaign: 'VideoCampaign',
+} as const;
+
+/** Default task queue; `VIDEO_TASK_QUEUE` overrides it for workers and clients (see config.ts). */
+export const DEFAULT_TASK_QUEUE = 'video-generation';
+
+/** `ApplicationFailure.type` values a caller can branch on. */
+export const FailureType = {
+  InvalidInput: 'InvalidInput',
+  SafetyRefusal: 'SafetyRefusal',
+  InsufficientCredit: 'InsufficientCredit',
+  QuotaExceeded: 'QuotaExceeded',
+  /** 401/403 from the gateway: the API key is wrong; fix VIDEO_API_KEY. Never retried. */
+  Unauthorized: 'Unauthorized',
+  Timeout: 'Timeout',
+  Cancelled: 'Cancelled',
+  ProviderFailed: 'ProviderFailed',
+  MirrorFailed: 'MirrorFailed',
+  AllModelsFailed: 'AllModelsFailed',
+} as const;
+export type FailureType = (typeof FailureType)[keyof typeof FailureType];
+
+/** Failures that no retry and no other model can fix: the workflow stops on them. */
+export const FINAL_FAILURE_TYPES: readonly FailureType[] = [
+  FailureType.InvalidInput,
+  FailureType.SafetyRefusal,
+  FailureType.InsufficientCredit,
+  FailureType.Unauthorized,
+];
+
+export const VIDEO_STATUSES = [
+  'queued',
+  'processing',
+  'mirroring',
+  'succeeded',
+  'failed',
+  'cancelled',
+  'timed_out',
+] as const;
+export type VideoStatus = (typeof VIDEO_STATUSES)[number];
+
+export const DIALECTS = ['infery', 'infrai'] as const;
+export type Dialect = (typeof DIALECTS)[number];

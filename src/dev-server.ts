@@ -1,0 +1,46 @@
+/**
+ * A local Temporal dev server (the real server, SQLite-backed) for the demo, the tests and the
+ * benchmarks, started from the CLI that temporal-cli.ts finds or builds.
+ */
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { findTemporalCli } from './temporal-cli';
+
+export interface DevServerOptions {
+  /** Serve the Web UI (on port + 1000 unless uiPort is given). */
+  ui?: boolean;
+  uiPort?: number;
+  port?: number;
+  /** Keep history in this SQLite file across restarts. */
+  dbFilename?: string;
+  /** Server dynamic config, e.g. { 'limit.historyCount.suggestContinueAsNew': 60 }. */
+  dynamicConfig?: Record<string, string | number | boolean>;
+  log?: (line: string) => void;
+}
+
+export interface DevServer {
+  env: TestWorkflowEnvironment;
+  address: string;
+  uiUrl?: string;
+  stop(): Promise<void>;
+}
+
+export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
+  const path = await findTemporalCli({ log: options.log });
+  const extraArgs = Object.entries(options.dynamicConfig ?? {}).flatMap(([key, value]) => [
+    '--dynamic-config-value',
+    `${key}=${typeof value === 'string' ? JSON.stringify(value) : value}`,
+  ]);
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: path ? { type: 'existing-path', path } : { type: 'cached-download' },
+      ui: options.ui ?? false,
+      uiPort: options.uiPort,
+      port: options.port,
+      dbFilename: options.dbFilename,
+      extraArgs,
+    },
+  });
+  const port = Number(env.address.split(':').pop());
+  const uiUrl = options.ui ? `http://localhost:${options.uiPort ?? port + 1000}` : undefined;
+  return { env, address: env.address, uiUrl, stop: () => env.teardown() };
+}

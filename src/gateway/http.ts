@@ -1,0 +1,95 @@
+/**
+ * JSON over HTTP with the API key in the Authorization header and nowhere else. Every failure leaves
+ * here as a classified GatewayError; response bodies are checked with a zod schema.
+ */
+import type { z } from 'zod';
+import { FailureType } from '../contract';
+import { classifyHttpError, classifyNetworkError, excerpt, GatewayError } from './errors';
+
+export interface GatewayHttpOptions {
+  baseUrl: string;
+  apiKey: string;
+  /** Per-request limit, so a hung gateway fails the activity attempt instead of its whole timeout. */
+  requestTimeoutMs?: number;
+}
+
+export interface RequestOptions {
+  query?: Record<string, string | number | undefined>;
+  body?: unknown;
+  form?: FormData;
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+}
+
+export class GatewayHttp {
+  private readonly baseUrl: string;
+  constructor(private readonly options: GatewayHttpOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+  }
+
+  url(path: string, query?: RequestOptions['query']): string {
+    const url = new URL(this.baseUrl + path);
+    for (const [key, value] of Object.entries(query ?? {})) {
+      if (value !== undefined) url.searchParams.set(key, String(value));
+    }
+    return url.toString();
+  }
+
+  async request<S extends z.ZodType>(
+    operation: string,
+    method: string,
+    path: string,
+    schema: S,
+    options: RequestOptions = {},
+  ): Promise<z.output<S>> {
+    const secrets = [this.options.apiKey];
+    const timeout = AbortSignal.timeout(this.options.requestTimeoutMs ?? 30_000);
+    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${this.options.apiKey}`,
+      accept: 'application/json',
+      ...options.headers,
+    };
+    let body: string | FormData | undefined;
+    if (options.form) body = options.form;
+    else if (options.body !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(options.body);
+    }
+
+    let status: number;
+    let text: string;
+    let retryAfter: string | null;
+    try {
+      const response = await fetch(this.url(path, options.query), { method, headers, body, signal });
+      status = response.status;
+      retryAfter = response.headers.get('retry-after');
+      text = await response.text();
+    } catch (error) {
+      throw classifyNetworkError(error, operation);
+    }
+    if (status < 200 || status >= 300) {
+      throw classifyHttpError(status, text, retryAfter, { operation, secrets });
+    }
+    let json: unknown;
+    try {
+      json = text === '' ? {} : JSON.parse(text);
+    } catch {
+      throw new GatewayError(
+        FailureType.ProviderFailed,
+        `${operation}: HTTP ${status} with a body that is not JSON: ${excerpt(text, secrets)}`,
+        { retryable: true, status },
+      );
+    }
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) {
+      const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
+      throw new GatewayError(
+        FailureType.ProviderFailed,
+        `${operation}: unexpected response (${problems}): ${excerpt(text, secrets)}`,
+        { retryable: true, status },
+      );
+    }
+    return parsed.data;
+  }
+}

@@ -1,0 +1,170 @@
+/**
+ * zod schemas for every response variant the gateway documentation shows, and their normalisation.
+ * The seeds disagree: `job_id` | `id`, `status` | `state`, `created_at` | `created`,
+ * `completed` | `succeeded`, `result.url` | `video_url`. All are accepted here and nowhere else.
+ */
+import { z } from 'zod';
+import type { ModelSpec } from '../catalog';
+import type { GatewayJob, JobStatus } from './types';
+
+const STATUS_WORDS: Record<string, JobStatus> = {
+  queued: 'queued', pending: 'queued', submitted: 'queued', created: 'queued', waiting: 'queued',
+  processing: 'processing', running: 'processing', in_progress: 'processing', generating: 'processing',
+  started: 'processing',
+  completed: 'succeeded', succeeded: 'succeeded', success: 'succeeded', done: 'succeeded', finished: 'succeeded',
+  failed: 'failed', error: 'failed', errored: 'failed', expired: 'failed', rejected: 'failed',
+  cancelled: 'cancelled', canceled: 'cancelled', aborted: 'cancelled',
+};
+
+export function normaliseStatus(word: string): JobStatus {
+  return STATUS_WORDS[word.trim().toLowerCase().replace(/[ -]/g, '_')] ?? 'unknown';
+}
+
+const ErrorField = z
+  .union([
+    z.string(),
+    z.object({ message: z.string().optional(), code: z.string().optional() }).loose(),
+  ])
+  .nullish()
+  .transform((e) => (e == null ? undefined : typeof e === 'string' ? e : (e.message ?? e.code)));
+
+const ResultField = z
+  .object({
+    url: z.string().optional(),
+    video_url: z.string().optional(),
+    thumbnail_url: z.string().optional(),
+    mirror_status: z.string().optional(),
+  })
+  .loose()
+  .nullish();
+
+export const JobResponse = z
+  .object({
+    job_id: z.string().min(1).optional(),
+    id: z.string().min(1).optional(),
+    status: z.string().optional(),
+    state: z.string().optional(),
+    progress: z.number().min(0).max(100).nullish(),
+    model: z.string().nullish(),
+    created_at: z.union([z.number(), z.string()]).nullish(),
+    created: z.union([z.number(), z.string()]).nullish(),
+    video_url: z.string().nullish(),
+    thumbnail_url: z.string().nullish(),
+    mirror_status: z.string().nullish(),
+    result: ResultField,
+    error: ErrorField,
+  })
+  .loose()
+  .refine((j) => j.job_id ?? j.id, { message: 'no job_id or id' })
+  .refine((j) => j.status ?? j.state, { message: 'no status or state' })
+  .transform((j): GatewayJob => {
+    const upstream = (j.status ?? j.state)!;
+    const job: GatewayJob = {
+      job_id: (j.job_id ?? j.id)!,
+      status: normaliseStatus(upstream),
+      upstream_status: upstream,
+    };
+    const set = <K extends keyof GatewayJob>(key: K, value: GatewayJob[K] | null | undefined) => {
+      if (value !== undefined && value !== null) job[key] = value;
+    };
+    set('progress', j.progress);
+    set('model', j.model);
+    set('video_url', j.result?.url ?? j.result?.video_url ?? j.video_url);
+    set('thumbnail_url', j.result?.thumbnail_url ?? j.thumbnail_url);
+    set('mirror_status', j.result?.mirror_status ?? j.mirror_status);
+    set('error', j.error);
+    return job;
+  });
+
+export const CancelResponse = z.object({ ok: z.boolean().optional(), cancelled: z.boolean().optional() }).loose();
+
+/** `allowedParams.duration_seconds` is seen as a list of values, a {min,max} range, or a maximum. */
+const DurationAllowed = z
+  .union([
+    z.array(z.number()),
+    z.object({ max: z.number(), min: z.number().optional() }).loose(),
+    z.number(),
+  ])
+  .transform((d) => (Array.isArray(d) ? Math.max(...d) : typeof d === 'number' ? d : d.max));
+
+const InferyModel = z
+  .object({
+    id: z.string(),
+    modality: z.string().optional(),
+    vendor: z.string().optional(),
+    owned_by: z.string().optional(),
+    allowedParams: z
+      .object({
+        resolution: z.array(z.string()).optional(),
+        aspect_ratio: z.array(z.string()).optional(),
+        duration_seconds: DurationAllowed.optional(),
+        duration: DurationAllowed.optional(),
+      })
+      .loose()
+      .optional(),
+    pricing: z.object({ credits_per_4s_720p: z.number().optional() }).loose().optional(),
+  })
+  .loose();
+
+export const InferyModelsResponse = z
+  .union([
+    z.array(InferyModel),
+    z
+      .object({ data: z.array(InferyModel).optional(), models: z.array(InferyModel).optional() })
+      .loose()
+      .refine((r) => r.data ?? r.models, { message: 'no data or models list' }),
+  ])
+  .transform((r): Partial<ModelSpec>[] => {
+    const models = Array.isArray(r) ? r : (r.data ?? r.models ?? []);
+    return models
+      .filter((m) => !m.modality || m.modality === 'video')
+      .map((m) => ({
+        id: m.id,
+        vendor: m.vendor ?? m.owned_by,
+        max_duration_seconds: m.allowedParams?.duration_seconds ?? m.allowedParams?.duration,
+        resolutions: m.allowedParams?.resolution,
+        aspect_ratios: m.allowedParams?.aspect_ratio,
+        credits_per_4s_720p: m.pricing?.credits_per_4s_720p,
+      }));
+  });
+
+const InfraiVendor = z
+  .object({
+    vendor: z.string(),
+    models: z.array(z.union([z.string(), z.object({ id: z.string() }).loose()])),
+    resolutions: z.array(z.string()).optional(),
+    aspect_ratios: z.array(z.string()).optional(),
+    max_duration_seconds: z.number().optional(),
+    supports_extend: z.boolean().optional(),
+    supports_upscale: z.boolean().optional(),
+  })
+  .loose();
+
+export const InfraiCapabilitiesResponse = z
+  .object({ vendors: z.array(InfraiVendor) })
+  .loose()
+  .transform((r): Partial<ModelSpec>[] =>
+    r.vendors.flatMap((v) =>
+      v.models.map((m) => ({
+        id: typeof m === 'string' ? m : m.id,
+        vendor: v.vendor,
+        max_duration_seconds: v.max_duration_seconds,
+        resolutions: v.resolutions,
+        aspect_ratios: v.aspect_ratios,
+      })),
+    ),
+  );
+
+export const InfraiJobPage = z
+  .object({ items: z.array(JobResponse), next_cursor: z.string().nullish() })
+  .loose();
+
+export const InfraiDownloadUrl = z.object({ url: z.string(), expires_at: z.string().optional() }).loose();
+export const InfraiRetention = z
+  .object({ job_id: z.string(), retention_days: z.number(), expires_at: z.string().optional() })
+  .loose();
+export const InfraiDeleteAll = z.object({ deleted: z.number() }).loose();
+export const OkResponse = z.object({ ok: z.boolean() }).loose();
+export const InferyFile = z
+  .object({ id: z.string(), bytes: z.number().optional(), purpose: z.string().optional(), filename: z.string().optional() })
+  .loose();

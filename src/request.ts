@@ -1,0 +1,94 @@
+/**
+ * The `GenerateVideo` wire format: the JSON body a user would POST to the gateway, in its own
+ * snake_case, plus our optional fields. Accepts both dialects' spellings (`duration` or
+ * `duration_seconds`, `aspect` or `aspect_ratio`, `reference_image_url` or `image_url`) and
+ * normalises them. Pure zod: the workflow validates with it too.
+ */
+import { z } from 'zod';
+import { parseDuration } from './duration';
+
+export const MIN_POLL_INTERVAL_MS = 100;
+export const MAX_TIMEOUT_MS = 24 * 3_600_000;
+/** Inline images larger than this never enter workflow history; the client stores them by reference. */
+export const MAX_INLINE_IMAGE_BASE64_CHARS = 256 * 1024;
+
+const durationText = (what: string, min: number, max: number) =>
+  z.union([z.string(), z.number()]).transform((value, ctx) => {
+    const ms = parseDuration(value);
+    if (ms === undefined || ms < min || ms > max) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `${what} must be a duration like "5s", "2m" or "1h" between ${min} ms and ${max} ms`,
+      });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+const RawGenerateVideoInput = z
+  .object({
+    prompt: z.string().trim().min(1, 'prompt must not be empty').max(8000),
+    model: z.string().trim().min(1).optional(),
+    duration_seconds: z.number().positive().max(600).optional(),
+    /** infery seed 001 spelling of duration_seconds. */
+    duration: z.number().positive().max(600).optional(),
+    resolution: z.string().trim().min(1).optional(),
+    aspect_ratio: z.string().trim().min(1).optional(),
+    /** infrai spelling of aspect_ratio. */
+    aspect: z.string().trim().min(1).optional(),
+    n: z.number().int().min(1).max(4).optional(),
+    image_url: z.url({ protocol: /^https?$/ }).optional(),
+    /** infrai spelling of image_url. */
+    reference_image_url: z.url({ protocol: /^https?$/ }).optional(),
+    image_base64: z
+      .string()
+      .max(MAX_INLINE_IMAGE_BASE64_CHARS, {
+        message: `image_base64 is larger than ${MAX_INLINE_IMAGE_BASE64_CHARS} characters; pass image_url instead`,
+      })
+      .optional(),
+    person_generation: z.enum(['dont_allow', 'allow_adult', 'allow_all']).optional(),
+    fallback_models: z.array(z.string().trim().min(1)).max(10).optional(),
+    prefer: z.enum(['balanced', 'cheapest', 'smartest']).optional(),
+    idempotency_key: z.string().trim().min(1).max(200).optional(),
+    poll_interval: durationText('poll_interval', MIN_POLL_INTERVAL_MS, 600_000).default(5000),
+    timeout: durationText('timeout', 1000, MAX_TIMEOUT_MS).default(3_600_000),
+  })
+  .strict();
+
+export type GenerateVideoInput = z.input<typeof RawGenerateVideoInput>;
+
+/** One spelling per field; durations in milliseconds. */
+export const GenerateVideoRequest = RawGenerateVideoInput.superRefine((input, ctx) => {
+  const conflict = (a: keyof typeof input, b: keyof typeof input) => {
+    if (input[a] !== undefined && input[b] !== undefined && input[a] !== input[b]) {
+      ctx.addIssue({ code: 'custom', path: [b], message: `${a} and ${b} disagree; send one of them` });
+    }
+  };
+  conflict('duration_seconds', 'duration');
+  conflict('aspect_ratio', 'aspect');
+  conflict('image_url', 'reference_image_url');
+  if ((input.image_url ?? input.reference_image_url) && input.image_base64) {
+    ctx.addIssue({ code: 'custom', path: ['image_base64'], message: 'send image_url or image_base64, not both' });
+  }
+}).transform((input) => ({
+  prompt: input.prompt,
+  model: input.model,
+  duration_seconds: input.duration_seconds ?? input.duration,
+  resolution: input.resolution,
+  aspect_ratio: input.aspect_ratio ?? input.aspect,
+  n: input.n,
+  image_url: input.image_url ?? input.reference_image_url,
+  image_base64: input.image_base64,
+  person_generation: input.person_generation,
+  fallback_models: input.fallback_models,
+  prefer: input.prefer,
+  idempotency_key: input.idempotency_key,
+  poll_interval_ms: input.poll_interval,
+  timeout_ms: input.timeout,
+}));
+export type GenerateVideoRequest = z.output<typeof GenerateVideoRequest>;
+
+/** Every zod issue as one line a person can act on: "duration_seconds: too big". */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; ');
+}

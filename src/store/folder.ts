@@ -1,0 +1,39 @@
+import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { pathToFileURL } from 'node:url';
+import type { PutOptions, StoredObject, VideoStore } from './types';
+
+/** A folder on disk; writes go to a temporary name and are renamed into place when complete. */
+export class FolderStore implements VideoStore {
+  readonly kind = 'folder' as const;
+  readonly root: string;
+
+  constructor(root: string) {
+    this.root = resolve(root);
+  }
+
+  describe(key: string): string {
+    return pathToFileURL(join(this.root, key)).href;
+  }
+
+  async put(key: string, body: Readable, options: PutOptions): Promise<StoredObject> {
+    const target = join(this.root, key);
+    await mkdir(dirname(target), { recursive: true });
+    const temporary = `${target}.${randomBytes(6).toString('hex')}.partial`;
+    let bytes = 0;
+    body.on('data', (chunk: Buffer) => (bytes += chunk.length));
+    try {
+      await pipeline(body, createWriteStream(temporary), { signal: options.signal });
+      await rename(temporary, target);
+    } catch (error) {
+      await rm(temporary, { force: true });
+      throw error;
+    }
+    const uri = pathToFileURL(target).href;
+    return { uri, url: uri, bytes };
+  }
+}

@@ -1,0 +1,32 @@
+import type { Readable } from 'node:stream';
+
+/** Where a mirrored object ended up. */
+export interface StoredObject {
+  /** Stable identifier: file:///abs/path or s3://bucket/key. */
+  uri: string;
+  /** Where a person or program can fetch it now (for S3, a presigned GET URL). */
+  url: string;
+  bytes: number;
+}
+
+export interface PutOptions {
+  contentType: string;
+  signal?: AbortSignal;
+}
+
+/**
+ * Object storage for mirrored videos. `put` is atomic: the object appears under `key` only when the
+ * whole body arrived; a body stream that errors (truncated, too large, wrong checksum) leaves nothing.
+ */
+export interface VideoStore {
+  readonly kind: 'folder' | 's3';
+  put(key: string, body: Readable, options: PutOptions): Promise<StoredObject>;
+  /** Where an object would be, without touching it. */
+  describe(key: string): string;
+}
+
+/** Object keys from workflow ids: a retry overwrites its own object and never another video's. */
+export function objectKey(workflowId: string, file: string): string {
+  const safe = workflowId.replace(/[^A-Za-z0-9._=-]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return `${safe}/${file}`;
+}

@@ -1,0 +1,86 @@
+/**
+ * `npm run worker`: a worker for the `video-generation` task queue, configured from the environment
+ * (config.ts). With no VIDEO_API_BASE_URL it runs against the embedded gateway simulator.
+ */
+import { loadClientConnectConfig } from '@temporalio/envconfig';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities, type ActivityDependencies } from './activities';
+import { loadWorkerConfig, type WorkerConfig } from './config';
+import { createGateway } from './gateway';
+import { startSimulator, type GatewaySimulator } from './simulator/server';
+import { createStore } from './store';
+
+export interface VideoWorkerOptions {
+  connection: NativeConnection;
+  namespace?: string;
+  taskQueue: string;
+  dependencies: ActivityDependencies;
+  /** A prebuilt workflow bundle (tests build it once); by default the workflows are bundled at start. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Extra worker options, e.g. maxConcurrentActivityTaskExecutions. */
+  tuning?: Partial<WorkerOptions>;
+}
+
+export function createVideoWorker(options: VideoWorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    ...(options.workflowBundle
+      ? { workflowBundle: options.workflowBundle }
+      : { workflowsPath: require.resolve('./workflows') }),
+    activities: createActivities(options.dependencies),
+    ...options.tuning,
+  });
+}
+
+/** Activity dependencies from the configuration; starts the simulator when no gateway is configured. */
+export async function dependenciesFromConfig(
+  config: WorkerConfig,
+): Promise<{ dependencies: ActivityDependencies; simulator?: GatewaySimulator }> {
+  let simulator: GatewaySimulator | undefined;
+  let baseUrl = config.VIDEO_API_BASE_URL;
+  let apiKey = config.VIDEO_API_KEY;
+  if (!baseUrl) {
+    simulator = await startSimulator({ queuedMs: 2000, processingMs: 15_000 });
+    baseUrl = simulator.url;
+    apiKey = simulator.apiKey;
+  }
+  return {
+    simulator,
+    dependencies: {
+      gateway: createGateway(config.VIDEO_API_DIALECT, { baseUrl, apiKey: apiKey! }),
+      store: await createStore(config.VIDEO_STORE),
+      download: {
+        allowLoopback: config.VIDEO_MIRROR_ALLOW_LOOPBACK || !!simulator,
+        maxBytes: config.VIDEO_MIRROR_MAX_BYTES,
+      },
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const config = loadWorkerConfig();
+  const { connectionOptions, namespace } = loadClientConnectConfig();
+  const connection = await NativeConnection.connect(connectionOptions);
+  const { dependencies, simulator } = await dependenciesFromConfig(config);
+  if (simulator) console.log(`No VIDEO_API_BASE_URL: using the gateway simulator at ${simulator.url}`);
+  const worker = await createVideoWorker({ connection, namespace, taskQueue: config.VIDEO_TASK_QUEUE, dependencies });
+  console.log(
+    `Worker polling task queue "${config.VIDEO_TASK_QUEUE}" on ${connectionOptions.address ?? 'localhost:7233'}` +
+      ` (${config.VIDEO_API_DIALECT} gateway, store ${dependencies.store.describe('')})`,
+  );
+  try {
+    await worker.run();
+  } finally {
+    await connection.close();
+    await simulator?.close();
+  }
+}
+
+if (require.main === module) {
+  main().catch((error) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  });
+}

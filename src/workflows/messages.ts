@@ -1,0 +1,89 @@
+/**
+ * Everything a caller exchanges with a running GenerateVideo, in one place: signals, the query, the
+ * update, and the shapes they carry (snake_case JSON, like the gateway).
+ */
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { VideoParams } from '../catalog';
+import type { VideoStatus } from '../contract';
+
+export interface CancelRequest {
+  reason?: string;
+}
+
+export interface FallbackRequest {
+  /** The model to move to; the next one in the chain when absent. */
+  model?: string;
+  reason?: string;
+}
+
+export interface FallbackAccepted {
+  /** The model the workflow will try next. */
+  model: string;
+}
+
+export type AttemptOutcome = 'running' | 'succeeded' | 'failed' | 'cancelled' | 'abandoned' | 'timed_out';
+
+export interface Attempt {
+  attempt: number;
+  model: string;
+  job_id?: string;
+  started_at: string;
+  ended_at?: string;
+  outcome: AttemptOutcome;
+  error_type?: string;
+  error?: string;
+  params: VideoParams;
+  /** How the request was fitted to this model (a fallback model may allow less). */
+  adjustments: string[];
+  /** From the catalog's price list; null where the model has none. */
+  credits_estimated: number | null;
+  /** What happened upstream when we left the job before it ended. */
+  upstream_cancel?: 'cancelled' | 'not_supported' | 'failed';
+}
+
+export interface VideoProgress {
+  status: VideoStatus;
+  progress: number;
+  /** "upstream" when the gateway reports progress, "estimated" when we infer it from time. */
+  progress_source: 'upstream' | 'estimated';
+  model: string;
+  job_id?: string;
+  attempt: number;
+  attempts: Attempt[];
+  elapsed_ms: number;
+  deadline: string;
+  /** Fallback requests that were refused, with why. */
+  rejected_requests: { request: FallbackRequest; problem: string; at: string }[];
+}
+
+export interface StoredVideo {
+  uri: string;
+  url: string;
+  sha256: string;
+  bytes: number;
+  content_type: string;
+}
+
+export interface VideoResult {
+  status: 'succeeded';
+  workflow_id: string;
+  model: string;
+  job_id: string;
+  video: StoredVideo;
+  thumbnail?: StoredVideo;
+  provider_url: string;
+  thumbnail_url?: string;
+  prompt: string;
+  params: VideoParams;
+  attempts: Attempt[];
+  credits_estimated: number | null;
+  elapsed_ms: number;
+}
+
+/** Ask the workflow to stop and cancel its upstream job. Temporal's own cancellation does the same. */
+export const cancelSignal = defineSignal<[CancelRequest]>('cancel');
+/** Abandon the current upstream job (cancelled upstream) and go on with another model. */
+export const fallbackSignal = defineSignal<[FallbackRequest]>('fallback');
+/** The same as `fallback`, but validated before it is accepted: the caller learns at once if it is refused. */
+export const requestFallbackUpdate = defineUpdate<FallbackAccepted, [FallbackRequest]>('requestFallback');
+export const progressQuery = defineQuery<VideoProgress>('progress');

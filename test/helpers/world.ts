@@ -1,0 +1,119 @@
+/**
+ * A real world for tests: a Temporal dev server, the gateway simulator over real HTTP, a folder
+ * store in a temporary directory, and a worker on a task queue of its own.
+ */
+import type { Client } from '@temporalio/client';
+import { bundleWorkflowCode, DefaultLogger, Runtime, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ActivityDependencies } from '../../src/activities';
+import { VideoClient } from '../../src/client';
+import type { Dialect } from '../../src/contract';
+import { startDevServer, type DevServer, type DevServerOptions } from '../../src/dev-server';
+import { createGateway } from '../../src/gateway';
+import { startSimulator, type GatewaySimulator, type SimulatorOptions } from '../../src/simulator/server';
+import { FolderStore } from '../../src/store';
+import { createVideoWorker } from '../../src/worker';
+
+// Workflows fail on purpose in these tests; their stack traces would drown the report.
+Runtime.install({ logger: new DefaultLogger((process.env.TEST_LOG_LEVEL ?? 'ERROR') as 'ERROR') });
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+/** Bundle the workflows once per test process. */
+export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundle ??= bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: quietLogger });
+  return bundle;
+}
+
+const quietLogger = {
+  log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined,
+  warn: () => undefined, error: (message: string) => console.error(message),
+};
+
+export interface WorldOptions {
+  server?: DevServerOptions;
+  simulator?: SimulatorOptions;
+  dialect?: Dialect;
+  /** Replace or wrap parts of the activity dependencies. */
+  dependencies?: (deps: ActivityDependencies) => ActivityDependencies;
+}
+
+export interface World {
+  server: DevServer;
+  client: Client;
+  videos: VideoClient;
+  simulator: GatewaySimulator;
+  storeDir: string;
+  taskQueue: string;
+  dependencies: ActivityDependencies;
+  /** (Re)start the in-process worker. */
+  startWorker(): Promise<Worker>;
+  stopWorker(): Promise<void>;
+  close(): Promise<void>;
+}
+
+let queues = 0;
+
+export async function startWorld(options: WorldOptions = {}): Promise<World> {
+  const [server, simulator] = await Promise.all([
+    startDevServer(options.server),
+    startSimulator({ queuedMs: 300, processingMs: 1200, ...options.simulator }),
+  ]);
+  const storeDir = mkdtempSync(join(tmpdir(), 'video-store-'));
+  const base: ActivityDependencies = {
+    gateway: createGateway(options.dialect ?? 'infery', { baseUrl: simulator.url, apiKey: simulator.apiKey }),
+    store: new FolderStore(storeDir),
+    download: { allowLoopback: true },
+    catalogTtlMs: 0,
+  };
+  const dependencies = options.dependencies ? options.dependencies(base) : base;
+  const taskQueue = `test-${process.pid}-${++queues}`;
+  let worker: Worker | undefined;
+  let running: Promise<void> | undefined;
+
+  const world: World = {
+    server,
+    client: server.env.client,
+    videos: new VideoClient(server.env.client, { taskQueue }),
+    simulator,
+    storeDir,
+    taskQueue,
+    dependencies,
+    async startWorker() {
+      worker = await createVideoWorker({
+        connection: server.env.nativeConnection,
+        taskQueue,
+        dependencies,
+        workflowBundle: await workflowBundle(),
+        tuning: { shutdownGraceTime: '1s' },
+      });
+      running = worker.run();
+      return worker;
+    },
+    async stopWorker() {
+      if (worker && worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+      worker = undefined;
+    },
+    async close() {
+      await world.stopWorker();
+      await simulator.close();
+      await server.stop();
+      rmSync(storeDir, { recursive: true, force: true });
+    },
+  };
+  await world.startWorker();
+  return world;
+}
+
+/** Wait until `check` returns a truthy value, polling; fails after `timeoutMs`. */
+export async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
