@@ -1,0 +1,11 @@
+# The worker image: `npm run worker`, configured by environment (see README).
+FROM node:20-bookworm-slim
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund --omit=dev
+COPY tsconfig.json ./
+COPY src ./src
+RUN mkdir -p /videos && chown node:node /videos
+ENV NODE_ENV=production
+USER node
+CMD ["npx", "tsx", "src/worker.ts"]

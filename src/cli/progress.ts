@@ -1,0 +1,32 @@
+/** A terminal progress bar over a job's progress snapshots (cli-progress; plain lines when not a TTY). */
+import { SingleBar, Presets } from 'cli-progress';
+import type { VideoJob, VideoProgress } from '../client';
+
+export async function showProgress(job: VideoJob, out: NodeJS.WriteStream = process.stderr): Promise<VideoProgress | undefined> {
+  const bar = new SingleBar(
+    {
+      format: ' {bar} {percentage}% | {status} | {model} | job {job_id} | {elapsed}s',
+      stream: out,
+      noTTYOutput: true,
+      notTTYSchedule: 5000,
+      hideCursor: true,
+    },
+    Presets.shades_classic,
+  );
+  let last: VideoProgress | undefined;
+  bar.start(100, 0, { status: 'starting', model: '-', job_id: '-', elapsed: 0 });
+  try {
+    for await (const snapshot of job.watch({ intervalMs: 500 })) {
+      last = snapshot;
+      bar.update(snapshot.progress, {
+        status: snapshot.status,
+        model: snapshot.model,
+        job_id: snapshot.job_id ?? '-',
+        elapsed: Math.round(snapshot.elapsed_ms / 1000),
+      });
+    }
+  } finally {
+    bar.stop();
+  }
+  return last;
+}
