@@ -1,4 +1,3 @@
-import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -6,20 +5,9 @@ import { readFileSync, statSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { SAMPLE_VIDEO } from '../src/simulator/server';
-import { eventually, startWorld, type World } from './helpers/world';
+import { failureOf, startWorld, type World } from './helpers/world';
 
 const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
-
-/** The ApplicationFailure a failed workflow ended with. */
-export async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  const error = await promise.then(
-    () => assert.fail('expected the workflow to fail'),
-    (e: unknown) => e,
-  );
-  assert.ok(error instanceof WorkflowFailedError, `expected WorkflowFailedError, got ${error}`);
-  assert.ok(error.cause instanceof ApplicationFailure, `expected ApplicationFailure, got ${error.cause}`);
-  return error.cause;
-}
 
 describe('GenerateVideo on a real dev server', () => {
   let world: World;
@@ -148,5 +136,4 @@ describe('GenerateVideo on a real dev server', () => {
     assert.equal(world.simulator.callsTo('submit').filter((c) => c.job_id === result.job_id).length, 1);
   });
 
-  void eventually;
 });

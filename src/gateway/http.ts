@@ -43,7 +43,7 @@ export class GatewayHttp {
     options: RequestOptions = {},
   ): Promise<z.output<S>> {
     const secrets = [this.options.apiKey];
-    const timeout = AbortSignal.timeout(this.options.requestTimeoutMs ?? 30_000);
+    const timeout = AbortSignal.timeout(this.options.requestTimeoutMs ?? 20_000);
     const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
     const headers: Record<string, string> = {
       authorization: `Bearer ${this.options.apiKey}`,

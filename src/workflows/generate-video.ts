@@ -47,7 +47,8 @@ import {
 const FINAL = new Set<string>(FINAL_FAILURE_TYPES);
 
 const { submitVideoJob, cancelVideoJob } = proxyActivities<VideoActivities>({
-  startToCloseTimeout: '1m',
+  // Longer than one HTTP request (20 s), short enough that a crashed worker's submit is retried soon.
+  startToCloseTimeout: '30s',
   retry: {
     initialInterval: '2s',
     backoffCoefficient: 2,

@@ -2,7 +2,9 @@
  * A real world for tests: a Temporal dev server, the gateway simulator over real HTTP, a folder
  * store in a temporary directory, and a worker on a task queue of its own.
  */
-import type { Client } from '@temporalio/client';
+import { WorkflowFailedError, type Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import assert from 'node:assert/strict';
 import { bundleWorkflowCode, DefaultLogger, Runtime, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -117,3 +119,15 @@ export async function eventually<T>(check: () => Promise<T | undefined> | T | un
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/** The ApplicationFailure a failed workflow ended with. */
+export async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
+  const error = await promise.then(
+    () => assert.fail('expected the workflow to fail'),
+    (e: unknown) => e,
+  );
+  assert.ok(error instanceof WorkflowFailedError, `expected WorkflowFailedError, got ${error}`);
+  assert.ok(error.cause instanceof ApplicationFailure, `expected ApplicationFailure, got ${error.cause}`);
+  return error.cause;
+}
+

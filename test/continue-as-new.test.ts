@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { failureOf, startWorld, type World } from './helpers/world';
+
+/** Runs of one workflow id, oldest first, with their status names. */
+async function runsOf(world: World, workflowId: string): Promise<string[]> {
+  const statuses: string[] = [];
+  for await (const execution of world.client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
+    statuses.push(`${execution.startTime.toISOString()} ${execution.status.name}`);
+  }
+  return statuses.sort().map((s) => s.split(' ')[1]);
+}
+
+describe('continue-as-new', () => {
+  let world: World;
+  before(async () => {
+    // Suggest continue-as-new after 25 events (the default is thousands): a few polls per run.
+    world = await startWorld({ server: { dynamicConfig: { 'limit.historyCount.suggestContinueAsNew': 25 } } });
+  });
+  after(async () => {
+    await world?.close();
+  });
+
+  test('a long job continues as new, keeps its upstream job, and finishes with one submit', async () => {
+    world.simulator.setTiming({ queuedMs: 300, processingMs: 10_000 });
+    const job = await world.videos.start({ prompt: 'a long one', poll_interval: '200ms' });
+    const firstDeadline = (await job.progress()).deadline;
+    const result = await job.result();
+    assert.equal(result.status, 'succeeded');
+    const runs = await runsOf(world, job.workflowId);
+    assert.ok(runs.length >= 3, `several runs: ${runs}`);
+    assert.deepEqual(runs.slice(0, -1), runs.slice(0, -1).map(() => 'CONTINUED_AS_NEW'));
+    assert.equal(runs.at(-1), 'COMPLETED');
+    assert.equal(world.simulator.callsTo('submit').length, 1, 'one upstream job across all runs');
+    assert.equal(result.attempts.length, 1);
+    assert.equal((await job.progress()).deadline, firstDeadline, 'the deadline is carried, not restarted');
+    // Each run stays small: the history limit is what triggered the new run.
+    const history = await world.client.workflow.getHandle(job.workflowId).fetchHistory();
+    assert.ok((history.events?.length ?? 0) < 80, `last run has ${history.events?.length} events`);
+  });
+
+  test('the deadline is absolute across continue-as-new', async () => {
+    world.simulator.setTiming({ queuedMs: 300, processingMs: 120_000 });
+    const started = Date.now();
+    const job = await world.videos.start({ prompt: 'never ends', poll_interval: '200ms', timeout: '4s' });
+    const failure = await failureOf(job.result());
+    assert.equal(failure.type, 'Timeout');
+    const took = Date.now() - started;
+    assert.ok(took >= 3500 && took < 12_000, `timed out after ${took} ms for a 4 s timeout`);
+    const runs = await runsOf(world, job.workflowId);
+    assert.ok(runs.length >= 2, `it continued as new on the way: ${runs}`);
+  });
+});

@@ -1,0 +1,99 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, afterEach, before, describe, test } from 'node:test';
+import { VideoClient } from '../src/client';
+import { eventually, startWorld, type World } from './helpers/world';
+
+const ROOT = join(__dirname, '..');
+
+describe('a worker killed mid-job', () => {
+  let world: World;
+  let videos: VideoClient;
+  const taskQueue = `restart-${process.pid}`;
+  const store = mkdtempSync(join(tmpdir(), 'video-restart-'));
+  const children: ChildProcess[] = [];
+
+  /** `npm run worker` as its own process, configured only by environment variables. */
+  async function spawnWorker(): Promise<ChildProcess> {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        TEMPORAL_ADDRESS: world.server.address,
+        TEMPORAL_NAMESPACE: 'default',
+        VIDEO_API_BASE_URL: world.simulator.url,
+        VIDEO_API_KEY: world.simulator.apiKey,
+        VIDEO_API_DIALECT: 'infery',
+        VIDEO_STORE: store,
+        VIDEO_TASK_QUEUE: taskQueue,
+        VIDEO_MIRROR_ALLOW_LOOPBACK: '1',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.push(child);
+    let output = '';
+    child.stdout!.on('data', (d) => (output += d));
+    child.stderr!.on('data', (d) => (output += d));
+    await eventually(() => output.includes('Worker polling') || !alive(child), 60_000, 'worker start');
+    assert.ok(alive(child), `worker exited: ${output}`);
+    return child;
+  }
+
+  const alive = (child: ChildProcess) => child.exitCode === null && child.signalCode === null;
+
+  function kill(child: ChildProcess): Promise<void> {
+    if (!alive(child)) return Promise.resolve();
+    return new Promise((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill('SIGKILL');
+    });
+  }
+
+  before(async () => {
+    world = await startWorld();
+    videos = new VideoClient(world.client, { taskQueue });
+  });
+  afterEach(async () => {
+    await Promise.all(children.map(kill));
+  });
+  after(async () => {
+    await world?.close();
+  });
+
+  test('killed while polling: a new worker finishes the job, with exactly one submit', async () => {
+    world.simulator.setTiming({ queuedMs: 500, processingMs: 8000 });
+    const first = await spawnWorker();
+    const job = await videos.start({ prompt: 'crash me', poll_interval: '500ms' });
+    await eventually(async () => (await job.progress()).status === 'processing', 30_000, 'processing');
+    await kill(first);
+    const pollsBefore = world.simulator.callsTo('status').length;
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(world.simulator.callsTo('status').length, pollsBefore, 'nothing polls while no worker runs');
+    await spawnWorker();
+    const result = await job.result();
+    assert.equal(result.status, 'succeeded');
+    assert.equal(world.simulator.callsTo('submit').length, 1, 'exactly one submit');
+    assert.equal(world.simulator.jobs.size, 1);
+  });
+
+  test('killed during submit: the retried submit reuses the idempotency key, one upstream job', async () => {
+    world.simulator.setTiming({ queuedMs: 300, processingMs: 1000 });
+    const jobsBefore = world.simulator.jobs.size;
+    // The gateway creates the job but answers slowly: the worker dies before it learns the job id.
+    world.simulator.addFault({ route: 'submit', delayMs: 3000 });
+    const first = await spawnWorker();
+    const job = await videos.start({ prompt: 'crash during submit', poll_interval: '300ms' });
+    await eventually(() => world.simulator.calls.some((c) => c.route === 'submit' && c.status === 0), 30_000, 'submit in flight');
+    await kill(first);
+    await spawnWorker();
+    const result = await job.result();
+    const submits = world.simulator.callsTo('submit').filter((c) => c.job_id === result.job_id);
+    assert.equal(result.status, 'succeeded');
+    assert.equal(world.simulator.jobs.size, jobsBefore + 1, 'one upstream job, not two');
+    assert.equal(submits.length, 2, 'the submit was retried');
+    assert.equal(submits[0].idempotency_key, submits[1].idempotency_key);
+  });
+});
