@@ -151,7 +151,9 @@ export class GatewaySimulator {
       if (route !== 'video' && route !== 'thumbnail' && !this.authorised(req)) {
         throw new HttpProblem(401, { error: { code: 'unauthorized', message: 'missing or invalid API key' } });
       }
-      const fault = this.faults.take(route, await this.modelOf(ctx, route));
+      const model = await this.modelOf(ctx, route);
+      call.model ??= model;
+      const fault = this.faults.take(route, model);
       if (fault && (await this.applyFault(ctx, fault))) return;
       await handler(ctx);
     } catch (error) {

@@ -103,7 +103,16 @@ export async function GenerateVideo(input: GenerateVideoInput, carried?: Carried
   const request = parsed.data;
   const info = workflowInfo();
 
-  const state: CarriedState = carried ?? (await initialState(request));
+  // Handlers are registered before the first await, so no query or signal finds the workflow deaf.
+  const now = Date.now();
+  const state: CarriedState = carried ?? {
+    started_at_ms: now,
+    deadline_ms: now + request.timeout_ms,
+    catalog: {},
+    chain: request.model ? [request.model] : [],
+    attempts: [],
+    rejected_requests: [],
+  };
   const current = () => state.attempts[state.attempts.length - 1] as Attempt | undefined;
   let status: VideoStatus = state.current?.status ?? 'queued';
   let progress = state.current?.progress ?? 0;
@@ -126,7 +135,7 @@ export async function GenerateVideo(input: GenerateVideoInput, carried?: Carried
     status,
     progress,
     progress_source: progressSource,
-    model: current()?.model ?? state.chain[0],
+    model: current()?.model ?? state.chain[0] ?? request.model ?? '',
     job_id: current()?.job_id,
     attempt: state.attempts.length,
     attempts: state.attempts,
@@ -307,6 +316,7 @@ export async function GenerateVideo(input: GenerateVideoInput, carried?: Carried
 
   // ---- the loop ---------------------------------------------------------------------------------
   const run = async (): Promise<VideoResult> => {
+    if (!carried) Object.assign(state, await checkedCatalogAndChain(request));
     for (;;) {
       const attempt = current();
       if (state.cancel_reason) {
@@ -404,7 +414,7 @@ export async function GenerateVideo(input: GenerateVideoInput, carried?: Carried
 }
 
 /** The first run: load the catalog, check the request against it, build the model chain. */
-async function initialState(request: GenerateVideoRequest): Promise<CarriedState> {
+async function checkedCatalogAndChain(request: GenerateVideoRequest): Promise<Pick<CarriedState, 'catalog' | 'chain'>> {
   const { catalog, source, problem } = await loadCatalog();
   if (problem) log.warn('Using the built-in model catalog', { source, problem });
   const model = request.model ?? firstModel(catalog, request.prefer);
@@ -420,13 +430,5 @@ async function initialState(request: GenerateVideoRequest): Promise<CarriedState
     aspect_ratio: request.aspect_ratio ?? '16:9',
   });
   if (problems.length) throw invalid(problems.join('; '));
-  const now = Date.now();
-  return {
-    started_at_ms: now,
-    deadline_ms: now + request.timeout_ms,
-    catalog,
-    chain: fallbackChain(catalog, model, request),
-    attempts: [],
-    rejected_requests: [],
-  };
+  return { catalog, chain: fallbackChain(catalog, model, request) };
 }
