@@ -26,6 +26,10 @@ const WorkerEnv = z
     /** Mirror from http:// and loopback URLs: only for the simulator and local development. */
     VIDEO_MIRROR_ALLOW_LOOPBACK: flag,
     VIDEO_MIRROR_MAX_BYTES: z.coerce.number().int().positive().default(2 * 1024 ** 3),
+    /** infery: also pin each video in the gateway workspace (POST /v1/files). */
+    VIDEO_UPSTREAM_PIN: flag,
+    /** infrai: keep each job's video on the gateway this many days (1-90). */
+    VIDEO_UPSTREAM_RETENTION_DAYS: z.coerce.number().int().min(1).max(90).optional(),
   })
   .refine((env) => !env.VIDEO_API_BASE_URL || env.VIDEO_API_KEY, {
     message: 'VIDEO_API_KEY is required when VIDEO_API_BASE_URL is set',

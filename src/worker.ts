@@ -55,6 +55,7 @@ export async function dependenciesFromConfig(
         allowLoopback: config.VIDEO_MIRROR_ALLOW_LOOPBACK || !!simulator,
         maxBytes: config.VIDEO_MIRROR_MAX_BYTES,
       },
+      upstreamCopy: { pinFile: config.VIDEO_UPSTREAM_PIN, retentionDays: config.VIDEO_UPSTREAM_RETENTION_DAYS },
     },
   };
 }

@@ -4,8 +4,11 @@
  */
 import { Context } from '@temporalio/activity';
 import { BUILTIN_CATALOG, mergeCatalog } from '../catalog';
+import { fileURLToPath } from 'node:url';
 import type { VideoGateway } from '../gateway/types';
 import { GatewayError } from '../gateway/errors';
+import { InferyGateway } from '../gateway/infery';
+import { InfraiGateway } from '../gateway/infrai';
 import { objectKey, type VideoStore } from '../store/types';
 import { classified } from './failures';
 import { mirrorObject } from './mirror';
@@ -19,7 +22,9 @@ import type {
   MirrorOutput,
   PollInput,
   SubmitInput,
+  UpstreamCopy,
 } from './types';
+import type { MirroredObject } from './mirror';
 
 export interface ActivityDependencies {
   gateway: VideoGateway;
@@ -27,6 +32,8 @@ export interface ActivityDependencies {
   download?: Partial<DownloadPolicy>;
   /** How long a fetched live catalog is reused; it is never fetched per poll. */
   catalogTtlMs?: number;
+  /** A gateway-side copy besides ours: infery pins the file, infrai keeps the job for N days (1-90). */
+  upstreamCopy?: { pinFile?: boolean; retentionDays?: number };
 }
 
 export function createActivities(deps: ActivityDependencies) {
@@ -34,6 +41,26 @@ export function createActivities(deps: ActivityDependencies) {
   const catalogTtlMs = deps.catalogTtlMs ?? 10 * 60_000;
   let cachedCatalog: { at: number; value: CatalogOutput } | undefined;
   const signal = () => Context.current().cancellationSignal;
+
+  /** Ask the gateway to keep its copy too. Best effort: our own copy is what the result promises. */
+  async function upstreamCopy(jobId: string, video: MirroredObject): Promise<UpstreamCopy | undefined> {
+    const { pinFile, retentionDays } = deps.upstreamCopy ?? {};
+    try {
+      if (retentionDays && deps.gateway instanceof InfraiGateway) {
+        const kept = await deps.gateway.setRetention(jobId, retentionDays, { idempotencyKey: `retention-${jobId}`, signal: signal() });
+        return { retention_days: kept.retention_days, expires_at: kept.expires_at };
+      }
+      if (pinFile && deps.gateway instanceof InferyGateway) {
+        // Uploads from our folder copy; an S3 copy would have to be downloaded again for this.
+        if (deps.store.kind !== 'folder') return { error: 'pinning uploads from a folder store only' };
+        const file = await deps.gateway.uploadFile(fileURLToPath(video.uri), { contentType: video.content_type, signal: signal() });
+        return { file_id: file.id };
+      }
+    } catch (error) {
+      return { error: (error as Error).message };
+    }
+    return undefined;
+  }
 
   return {
     /** The live catalog merged over the built-in one; the built-in one alone when the gateway has none. */
@@ -82,17 +109,19 @@ export function createActivities(deps: ActivityDependencies) {
         deps.store,
         policy,
       );
-      if (!input.thumbnail_url) return { video };
-      try {
-        const thumbnail = await mirrorObject(
-          { url: input.thumbnail_url, key: key('thumbnail'), expect: 'image/' },
-          deps.store,
-          policy,
-        );
-        return { video, thumbnail };
-      } catch (error) {
-        return { video, thumbnail_error: (error as Error).message };
+      const output: MirrorOutput = { video, upstream_copy: await upstreamCopy(input.job_id, video) };
+      if (input.thumbnail_url) {
+        try {
+          output.thumbnail = await mirrorObject(
+            { url: input.thumbnail_url, key: key('thumbnail'), expect: 'image/' },
+            deps.store,
+            policy,
+          );
+        } catch (error) {
+          output.thumbnail_error = (error as Error).message;
+        }
       }
+      return output;
     }),
   };
 }

@@ -34,6 +34,18 @@ export interface MirrorOutput {
   thumbnail?: MirroredObject;
   /** Why the thumbnail could not be kept, when it could not; the video is what matters. */
   thumbnail_error?: string;
+  /** The gateway-side copy we asked for, where configured. */
+  upstream_copy?: UpstreamCopy;
+}
+
+export interface UpstreamCopy {
+  /** infery: the pinned file (POST /v1/files). */
+  file_id?: string;
+  /** infrai: the retention window set on the job. */
+  retention_days?: number;
+  expires_at?: string;
+  /** Why it could not be made; our own copy is unaffected. */
+  error?: string;
 }
 
 export interface CatalogOutput {

@@ -23,8 +23,12 @@ export interface SimFault {
   malformed?: boolean;
   /** Close the connection without an answer. */
   reset?: boolean;
+  /** video route: answer with a redirect to this URL. */
+  redirectTo?: string;
   /** video route: send this many bytes of the video and then cut the connection. */
   truncateAt?: number;
+  /** video route: flip bytes in the body, so it no longer matches the digest the server announces. */
+  corrupt?: boolean;
   /** video route: claim this Content-Type. */
   contentType?: string;
   /** submit route: the job is created but will end `failed` with this error. */

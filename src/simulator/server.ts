@@ -3,8 +3,10 @@
  * a job lifecycle, a real MP4 behind expiring signed URLs, faults on request, and a log of every call.
  * It is the embedded default of the demo and the world the tests run against.
  */
-import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createReadStream, statSync } from 'node:fs';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -23,8 +25,10 @@ export interface SimulatorOptions {
   processingMs?: number;
   /** infery answers come in the seeds' two spellings: job_id/created_at/completed or id/created/succeeded. */
   inferyStyle?: 'job_id' | 'id' | 'alternate';
-  /** Lifetime of the signed video URLs the simulator hands out. */
+  /** Lifetime of the signed URLs in job answers (the gateway's own URLs expire). */
   urlTtlMs?: number;
+  /** Lifetime of the URLs from infrai's download_url endpoint. */
+  downloadUrlTtlMs?: number;
   /** Serve this file as every video (default: the committed 4 s sample). */
   videoPath?: string;
 }
@@ -70,6 +74,7 @@ export class GatewaySimulator {
   private inferyAnswers = 0;
   private baseUrl = '';
   private files = 0;
+  private readonly digests = new Map<string, Promise<string>>();
 
   constructor(private readonly options: SimulatorOptions = {}) {
     this.apiKey = options.apiKey ?? `sim_${randomBytes(12).toString('hex')}`;
@@ -415,7 +420,7 @@ export class GatewaySimulator {
     if (jobPhase(job, Date.now()).phase !== 'succeeded') {
       throw new HttpProblem(409, { error: { code: 'not_ready', message: 'the job has no video yet' } });
     }
-    const url = this.signedUrl(job, 'video');
+    const url = this.signedUrl(job, 'video', this.options.downloadUrlTtlMs ?? 3_600_000);
     this.send(ctx, 200, { url, expires_at: new Date(Number(new URL(url).searchParams.get('expires'))).toISOString() });
   }
 
@@ -475,17 +480,45 @@ export class GatewaySimulator {
     }
     ctx.call.job_id = job.id;
     if (Date.now() > expires) throw new HttpProblem(403, { error: { code: 'url_expired', message: 'the signed URL has expired' } });
+    const fault = this.faultOf(ctx);
+    if (fault?.redirectTo) {
+      ctx.call.status = 302;
+      ctx.res.writeHead(302, { location: fault.redirectTo }).end();
+      return;
+    }
     const path = kind === 'video' ? (this.options.videoPath ?? SAMPLE_VIDEO) : SAMPLE_THUMBNAIL;
     const size = statSync(path).size;
-    const fault = this.faultOf(ctx);
     ctx.call.status = 200;
     ctx.res.writeHead(200, {
       'content-type': fault?.contentType ?? (kind === 'video' ? 'video/mp4' : 'image/jpeg'),
       'content-length': String(size),
+      // RFC 9530, as GCS and S3 announce checksums: lets a client prove the body arrived intact.
+      'repr-digest': `sha-256=:${await this.digest(path)}:`,
     });
-    const stream = createReadStream(path, fault?.truncateAt !== undefined ? { end: fault.truncateAt - 1 } : {});
-    stream.pipe(ctx.res, { end: fault?.truncateAt === undefined });
-    if (fault?.truncateAt !== undefined) stream.on('end', () => ctx.res.destroy());
+    const truncateAt = fault?.truncateAt;
+    const stream = createReadStream(path, truncateAt !== undefined ? { end: truncateAt - 1 } : {});
+    const corrupt = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        if (fault?.corrupt) chunk = Buffer.from(chunk.map((b) => b ^ 0xff));
+        done(null, chunk);
+      },
+    });
+    try {
+      await pipeline(stream, corrupt, ctx.res, { end: truncateAt === undefined });
+    } catch {
+      return; // the client went away
+    }
+    if (truncateAt !== undefined) ctx.res.destroy();
+  }
+
+  private digest(path: string): Promise<string> {
+    let digest = this.digests.get(path);
+    if (!digest) {
+      const hash = createHash('sha256');
+      digest = pipeline(createReadStream(path), hash).then(() => hash.digest('base64'));
+      this.digests.set(path, digest);
+    }
+    return digest;
   }
 }
 

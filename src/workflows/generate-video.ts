@@ -297,6 +297,8 @@ export async function GenerateVideo(input: GenerateVideoInput, carried?: Carried
       thumbnail: stored.thumbnail,
       provider_url: job.video_url!,
       thumbnail_url: job.thumbnail_url,
+      provider_mirror_status: job.mirror_status,
+      upstream_copy: stored.upstream_copy,
       prompt: request.prompt,
       params: attempt.params,
       attempts: state.attempts,

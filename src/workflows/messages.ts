@@ -73,6 +73,10 @@ export interface VideoResult {
   thumbnail?: StoredVideo;
   provider_url: string;
   thumbnail_url?: string;
+  /** infery: whether the gateway's own mirror worked ("failed" is why our copy matters). */
+  provider_mirror_status?: string;
+  /** The gateway-side copy, where one was asked for. */
+  upstream_copy?: { file_id?: string; retention_days?: number; expires_at?: string; error?: string };
   prompt: string;
   params: VideoParams;
   attempts: Attempt[];
