@@ -5,7 +5,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { SAMPLE_VIDEO } from '../src/simulator/server';
-import { failureOf, startWorld, type World } from './helpers/world';
+import { failureOf, startWorld, workerLogs, type World } from './helpers/world';
 
 const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 
@@ -136,4 +136,22 @@ describe('GenerateVideo on a real dev server', () => {
     assert.equal(world.simulator.callsTo('submit').filter((c) => c.job_id === result.job_id).length, 1);
   });
 
+
+  test('the API key never reaches workflow history or worker logs', async () => {
+    // A failure path too: gateway error messages are what would carry a key.
+    world.simulator.addFault({ route: 'submit', status: 400, body: { error: { message: `bad request for key ${world.simulator.apiKey}` } } });
+    await world.videos.generate({ prompt: 'echoing gateway' }).catch(() => undefined);
+    const key = world.simulator.apiKey;
+    let histories = 0;
+    for await (const execution of world.client.workflow.list()) {
+      const history = await world.client.workflow.getHandle(execution.workflowId, execution.runId).fetchHistory();
+      assert.ok(!JSON.stringify(history).includes(key), `history of ${execution.workflowId} contains the key`);
+      const description = await world.client.workflow.getHandle(execution.workflowId, execution.runId).describe();
+      assert.ok(!JSON.stringify({ memo: description.memo, sa: description.searchAttributes }).includes(key));
+      histories += 1;
+    }
+    assert.ok(histories >= 10, `checked ${histories} histories`);
+    assert.ok(workerLogs.length > 0);
+    assert.ok(!workerLogs.some((line) => line.includes(key)), 'a worker log line contains the key');
+  });
 });

@@ -18,8 +18,17 @@ import { startSimulator, type GatewaySimulator, type SimulatorOptions } from '..
 import { FolderStore } from '../../src/store';
 import { createVideoWorker } from '../../src/worker';
 
+/** Every worker log line of this process, so tests can check what was (not) logged. */
+export const workerLogs: string[] = [];
+const shown = new Set(['ERROR', ...(process.env.TEST_LOG_LEVEL === 'INFO' ? ['WARN', 'INFO'] : [])]);
 // Workflows fail on purpose in these tests; their stack traces would drown the report.
-Runtime.install({ logger: new DefaultLogger((process.env.TEST_LOG_LEVEL ?? 'ERROR') as 'ERROR') });
+Runtime.install({
+  logger: new DefaultLogger('INFO', (entry) => {
+    const line = `${entry.level} ${entry.message} ${JSON.stringify(entry.meta ?? {}, (_k, v) => (v instanceof Error ? `${v}` : v))}`;
+    workerLogs.push(line);
+    if (shown.has(entry.level)) console.error(line);
+  }),
+});
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 /** Bundle the workflows once per test process. */

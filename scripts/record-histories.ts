@@ -1,0 +1,74 @@
+/**
+ * Records workflow histories for test/replay.test.ts. Run it when a workflow change is *meant* to be
+ * incompatible (and then version the workflow with patched()): `npx tsx scripts/record-histories.ts`.
+ * Every other change must replay these histories unchanged.
+ */
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startWorld, type World } from '../test/helpers/world';
+import type { VideoJob } from '../src/client';
+
+const OUT = join(__dirname, '..', 'test', 'histories');
+
+async function record(world: World, name: string, job: VideoJob): Promise<void> {
+  await job.result().catch(() => undefined);
+  const history = await world.client.workflow.getHandle(job.workflowId).fetchHistory();
+  writeFileSync(join(OUT, `${name}.json`), `${JSON.stringify(JSON.parse(historyToJSON(history)), null, 1)}\n`);
+  console.log(`recorded ${name}: ${history.events?.length} events`);
+}
+
+async function main(): Promise<void> {
+  const infery = await startWorld();
+  try {
+    await record(infery, 'happy-path-infery', await infery.videos.start({ prompt: 'replay: happy', poll_interval: '200ms' }));
+    await record(infery, 'invalid-input', await infery.videos.start({ prompt: 'replay: too long', duration_seconds: 30 }));
+    infery.simulator.setTiming({ queuedMs: 200, processingMs: 60_000 });
+    await record(infery, 'timeout', await infery.videos.start({ prompt: 'replay: timeout', poll_interval: '300ms', timeout: '2s' }));
+  } finally {
+    await infery.close();
+  }
+
+  const infrai = await startWorld({ dialect: 'infrai' });
+  try {
+    infrai.simulator.addFault({ route: 'submit', model: 'veo-3-1', status: 429, retryAfter: 1, times: 10 });
+    await record(infrai, 'fallback-on-quota', await infrai.videos.start({ prompt: 'replay: quota', model: 'veo-3-1', fallback_models: ['wan-2-1'], poll_interval: '200ms' }));
+    infrai.simulator.setTiming({ queuedMs: 200, processingMs: 60_000 });
+    const cancelled = await infrai.videos.start({ prompt: 'replay: cancel', poll_interval: '200ms' });
+    await new Promise((r) => setTimeout(r, 1500));
+    await cancelled.cancel('replay');
+    await record(infrai, 'cancel-signal', cancelled);
+    const steered = await infrai.videos.start({ prompt: 'replay: steer', fallback_models: ['wan-2-1', 'grok-video'], poll_interval: '200ms' });
+    await new Promise((r) => setTimeout(r, 1500));
+    await steered.requestFallback({ model: 'no-such-model' }).catch(() => undefined);
+    infrai.simulator.setTiming({ queuedMs: 200, processingMs: 600 });
+    await steered.requestFallback({ model: 'grok-video', reason: 'replay' });
+    await record(infrai, 'manual-fallback', steered);
+  } finally {
+    await infrai.close();
+  }
+
+  const can = await startWorld({ server: { dynamicConfig: { 'limit.historyCount.suggestContinueAsNew': 25 } } });
+  try {
+    can.simulator.setTiming({ queuedMs: 200, processingMs: 4000 });
+    const job = await can.videos.start({ prompt: 'replay: continue-as-new', poll_interval: '200ms' });
+    await job.result();
+    // The first run: it ends in continue-as-new.
+    for await (const execution of can.client.workflow.list({ query: `WorkflowId = '${job.workflowId}' AND ExecutionStatus = 'ContinuedAsNew'` })) {
+      const history = await can.client.workflow.getHandle(job.workflowId, execution.runId).fetchHistory();
+      writeFileSync(join(OUT, 'continue-as-new.json'), `${JSON.stringify(JSON.parse(historyToJSON(history)), null, 1)}\n`);
+      console.log(`recorded continue-as-new: ${history.events?.length} events`);
+      break;
+    }
+  } finally {
+    await can.close();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

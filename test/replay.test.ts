@@ -1,0 +1,24 @@
+/**
+ * Replays recorded histories (scripts/record-histories.ts) against today's workflow code. A change
+ * that would break workflows already running in production fails here with a nondeterminism error.
+ */
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { Worker } from '@temporalio/worker';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { workflowBundle } from './helpers/world';
+
+const DIR = join(__dirname, 'histories');
+
+describe('replay of recorded histories', () => {
+  const files = readdirSync(DIR).filter((f) => f.endsWith('.json')).sort();
+  test('there are recorded histories to replay', () => assert.ok(files.length >= 6, files.join(', ')));
+  for (const file of files) {
+    test(file, async () => {
+      const history = historyFromJSON(JSON.parse(readFileSync(join(DIR, file), 'utf8')));
+      await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, file);
+    });
+  }
+});
