@@ -6,10 +6,14 @@
  */
 import { z } from 'zod';
 import { parseDuration } from './duration';
+import { INPUT_IMAGE_KEY } from './store/types';
 
 export const MIN_POLL_INTERVAL_MS = 100;
 export const MAX_TIMEOUT_MS = 24 * 3_600_000;
-/** Inline images larger than this never enter workflow history; the client stores them by reference. */
+/**
+ * The largest inline image a workflow input may carry. The client library stores every inline image by
+ * reference when it has a store (VideoClientOptions.inputStore), so this only bounds callers without one.
+ */
 export const MAX_INLINE_IMAGE_BASE64_CHARS = 256 * 1024;
 
 const durationText = (what: string, min: number, max: number) =>
@@ -46,6 +50,8 @@ const RawGenerateVideoInput = z
         message: `image_base64 is larger than ${MAX_INLINE_IMAGE_BASE64_CHARS} characters; pass image_url instead`,
       })
       .optional(),
+    /** An input image kept out of history: a store key written by the client library (inputs/<sha256>.<ext>). */
+    image_ref: z.string().regex(INPUT_IMAGE_KEY, 'image_ref must be a key written by the client library').optional(),
     person_generation: z.enum(['dont_allow', 'allow_adult', 'allow_all']).optional(),
     fallback_models: z.array(z.string().trim().min(1)).max(10).optional(),
     prefer: z.enum(['balanced', 'cheapest', 'smartest']).optional(),
@@ -67,8 +73,9 @@ export const GenerateVideoRequest = RawGenerateVideoInput.superRefine((input, ct
   conflict('duration_seconds', 'duration');
   conflict('aspect_ratio', 'aspect');
   conflict('image_url', 'reference_image_url');
-  if ((input.image_url ?? input.reference_image_url) && input.image_base64) {
-    ctx.addIssue({ code: 'custom', path: ['image_base64'], message: 'send image_url or image_base64, not both' });
+  const images = [input.image_url ?? input.reference_image_url, input.image_base64, input.image_ref].filter(Boolean);
+  if (images.length > 1) {
+    ctx.addIssue({ code: 'custom', path: ['image_base64'], message: 'send one of image_url, image_base64 and image_ref' });
   }
 }).transform((input) => ({
   prompt: input.prompt,
@@ -79,6 +86,7 @@ export const GenerateVideoRequest = RawGenerateVideoInput.superRefine((input, ct
   n: input.n,
   image_url: input.image_url ?? input.reference_image_url,
   image_base64: input.image_base64,
+  image_ref: input.image_ref,
   person_generation: input.person_generation,
   fallback_models: input.fallback_models,
   prefer: input.prefer,

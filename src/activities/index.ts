@@ -9,7 +9,9 @@ import type { VideoGateway } from '../gateway/types';
 import { GatewayError } from '../gateway/errors';
 import { InferyGateway } from '../gateway/infery';
 import { InfraiGateway } from '../gateway/infrai';
-import { objectKey, type VideoStore } from '../store/types';
+import { INPUT_IMAGE_KEY, MAX_INPUT_IMAGE_BYTES, objectKey, type VideoStore } from '../store/types';
+import { FailureType } from '../contract';
+import type { SubmitRequest } from '../gateway/types';
 import { classified } from './failures';
 import { mirrorObject } from './mirror';
 import { DEFAULT_DOWNLOAD_POLICY, type DownloadPolicy } from './safe-download';
@@ -41,6 +43,18 @@ export function createActivities(deps: ActivityDependencies) {
   const catalogTtlMs = deps.catalogTtlMs ?? 10 * 60_000;
   let cachedCatalog: { at: number; value: CatalogOutput } | undefined;
   const signal = () => Context.current().cancellationSignal;
+
+  /** A stored input image goes to the gateway as a URL it can fetch (S3) or inline bytes (infery). */
+  async function withReferencedImage(request: SubmitRequest, key: string): Promise<SubmitRequest> {
+    const refuse = (message: string) => new GatewayError(FailureType.InvalidInput, message, { retryable: false });
+    if (!INPUT_IMAGE_KEY.test(key)) throw refuse(`image_ref "${key}" is not an input image key`);
+    if (deps.store.shareableUrl) return { ...request, image_url: await deps.store.shareableUrl(key) };
+    if (deps.gateway.dialect === 'infrai') {
+      throw refuse('the infrai gateway needs an image URL: use an S3 store (VIDEO_STORE=s3://...) or pass image_url');
+    }
+    const bytes = await deps.store.read(key, MAX_INPUT_IMAGE_BYTES);
+    return { ...request, image_base64: bytes.toString('base64') };
+  }
 
   /** Ask the gateway to keep its copy too. Best effort: our own copy is what the result promises. */
   async function upstreamCopy(jobId: string, video: MirroredObject): Promise<UpstreamCopy | undefined> {
@@ -79,7 +93,8 @@ export function createActivities(deps: ActivityDependencies) {
     },
 
     submitVideoJob: classified(async (input: SubmitInput): Promise<GatewayJob> => {
-      return deps.gateway.submit(input.request, { idempotencyKey: input.idempotency_key, signal: signal() });
+      const request = input.image_ref ? await withReferencedImage(input.request, input.image_ref) : input.request;
+      return deps.gateway.submit(request, { idempotencyKey: input.idempotency_key, signal: signal() });
     }),
 
     pollVideoJob: classified(async (input: PollInput): Promise<GatewayJob> => {

@@ -5,6 +5,8 @@ import type { MirroredObject } from './mirror';
 
 export interface SubmitInput {
   request: SubmitRequest;
+  /** An input image in our store (inputs/<sha256>.<ext>), resolved here so its bytes never enter history. */
+  image_ref?: string;
   /** Derived from the workflow and the attempt: stable across activity retries and worker restarts. */
   idempotency_key: string;
 }

@@ -5,10 +5,12 @@
 import { Client, Connection, WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { taskQueue as defaultTaskQueue } from '../config';
 import { FailureType, WorkflowType, type VideoStatus } from '../contract';
 import { describeIssues, GenerateVideoRequest, type GenerateVideoInput } from '../request';
+import { MAX_INPUT_IMAGE_BYTES, type VideoStore } from '../store/types';
 import {
   cancelSignal,
   type FallbackAccepted,
@@ -27,7 +29,22 @@ const FINAL_STATUSES: VideoStatus[] = ['succeeded', 'failed', 'cancelled', 'time
 
 export interface VideoClientOptions {
   taskQueue?: string;
+  /**
+   * The store the workers use (the same VIDEO_STORE). With it, inline images (`image_base64`) are
+   * stored there before the workflow starts and only their key enters history.
+   */
+  inputStore?: VideoStore;
 }
+
+const IMAGE_TYPES: [string, (b: Buffer) => boolean, string][] = [
+  ['png', (b) => b.subarray(0, 4).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47])), 'image/png'],
+  ['jpg', (b) => b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff, 'image/jpeg'],
+  ['webp', (b) => b.subarray(0, 4).toString('latin1') === 'RIFF' && b.subarray(8, 12).toString('latin1') === 'WEBP', 'image/webp'],
+  ['gif', (b) => b.subarray(0, 4).toString('latin1') === 'GIF8', 'image/gif'],
+];
+
+const invalidInput = (message: string) =>
+  ApplicationFailure.create({ type: FailureType.InvalidInput, message, nonRetryable: true });
 
 export class VideoJob {
   constructor(readonly handle: WorkflowHandle<typeof GenerateVideo>) {}
@@ -89,9 +106,26 @@ export class VideoJob {
 
 export class VideoClient {
   readonly taskQueue: string;
+  private readonly inputStore?: VideoStore;
 
   constructor(readonly client: Client, options: VideoClientOptions = {}) {
     this.taskQueue = options.taskQueue ?? defaultTaskQueue();
+    this.inputStore = options.inputStore;
+  }
+
+  /** Move an inline image into the store, content-addressed, and name it by key instead. */
+  private async referenceImage(input: GenerateVideoInput): Promise<GenerateVideoInput> {
+    if (!input.image_base64 || !this.inputStore) return input;
+    const bytes = Buffer.from(input.image_base64, 'base64');
+    if (bytes.length > MAX_INPUT_IMAGE_BYTES) {
+      throw invalidInput(`image_base64 is ${bytes.length} bytes; the limit is ${MAX_INPUT_IMAGE_BYTES}`);
+    }
+    const type = IMAGE_TYPES.find(([, test]) => test(bytes));
+    if (!type) throw invalidInput('image_base64 is not a PNG, JPEG, WebP or GIF image');
+    const key = `inputs/${createHash('sha256').update(bytes).digest('hex')}.${type[0]}`;
+    await this.inputStore.put(key, Readable.from([bytes]), { contentType: type[2] });
+    const { image_base64: _inline, ...rest } = input;
+    return { ...rest, image_ref: key };
   }
 
   /** A client connected by @temporalio/envconfig (TEMPORAL_ADDRESS, profiles, TLS, API key). */
@@ -102,19 +136,15 @@ export class VideoClient {
   }
 
   /**
-   * Start a GenerateVideo. The input is checked here first, so bad input fails before anything starts.
+   * Start a GenerateVideo. The input is checked here first, so bad input fails before anything starts;
+   * an inline image is stored by reference first (see `inputStore`).
    * With an `idempotency_key` the workflow id is that key: a duplicate start returns the existing job
    * (running or finished) instead of generating, and paying for, a second video.
    */
-  async start(input: GenerateVideoInput, options: { workflowId?: string } = {}): Promise<VideoJob> {
+  async start(original: GenerateVideoInput, options: { workflowId?: string } = {}): Promise<VideoJob> {
+    const input = await this.referenceImage(original);
     const parsed = GenerateVideoRequest.safeParse(input);
-    if (!parsed.success) {
-      throw ApplicationFailure.create({
-        type: FailureType.InvalidInput,
-        message: `invalid GenerateVideo input: ${describeIssues(parsed.error)}`,
-        nonRetryable: true,
-      });
-    }
+    if (!parsed.success) throw invalidInput(`invalid GenerateVideo input: ${describeIssues(parsed.error)}`);
     const workflowId = options.workflowId ?? input.idempotency_key ?? `video-${randomUUID()}`;
     try {
       const handle = await this.client.workflow.start<typeof GenerateVideo>(WorkflowType.generateVideo, {

@@ -22,6 +22,8 @@ export interface SimJob {
   /** infery's own mirror of the result; "failed" means only the upstream URL is given. */
   mirror_status: 'mirrored' | 'failed';
   idempotency_key?: string;
+  /** The reference image as received: "url:<url>" or "base64:<decoded bytes>". */
+  image?: string;
 }
 
 export type SimPhase = 'queued' | 'processing' | 'succeeded' | 'failed' | 'cancelled';

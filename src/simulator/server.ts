@@ -229,7 +229,15 @@ export class GatewaySimulator {
   private createJob(
     ctx: RequestContext,
     dialect: SimJob['dialect'],
-    fields: { model?: string; prompt?: unknown; duration_seconds?: unknown; resolution?: unknown; aspect_ratio?: unknown },
+    fields: {
+      model?: string;
+      prompt?: unknown;
+      duration_seconds?: unknown;
+      resolution?: unknown;
+      aspect_ratio?: unknown;
+      image_url?: unknown;
+      image_base64?: unknown;
+    },
     idempotencyKey: string | undefined,
   ): SimJob {
     ctx.call.idempotency_key = idempotencyKey;
@@ -267,6 +275,12 @@ export class GatewaySimulator {
       outcome: fault?.failJob ? { kind: 'failed', error: fault.failJob } : { kind: 'success' },
       mirror_status: fault?.mirrorFailed ? 'failed' : 'mirrored',
       idempotency_key: idempotencyKey,
+      image:
+        typeof fields.image_url === 'string'
+          ? `url:${fields.image_url}`
+          : typeof fields.image_base64 === 'string'
+            ? `base64:${Buffer.from(fields.image_base64, 'base64').length}`
+            : undefined,
     };
     this.jobs.set(job.id, job);
     if (idempotencyKey) this.byIdempotencyKey.set(`${dialect}:${idempotencyKey}`, job);
@@ -289,7 +303,7 @@ export class GatewaySimulator {
     const job = this.createJob(
       ctx,
       'infrai',
-      { ...body, model, aspect_ratio: body.aspect ?? body.aspect_ratio },
+      { ...body, model, aspect_ratio: body.aspect ?? body.aspect_ratio, image_url: body.reference_image_url },
       body.idempotency_key as string | undefined,
     );
     this.send(ctx, 200, this.infraiJob(job));

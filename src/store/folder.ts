@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { pathToFileURL } from 'node:url';
-import type { PutOptions, StoredObject, VideoStore } from './types';
+import { ObjectTooLargeError, type PutOptions, type StoredObject, type VideoStore } from './types';
 
 /** A folder on disk; writes go to a temporary name and are renamed into place when complete. */
 export class FolderStore implements VideoStore {
@@ -35,5 +35,12 @@ export class FolderStore implements VideoStore {
     }
     const uri = pathToFileURL(target).href;
     return { uri, url: uri, bytes };
+  }
+
+  async read(key: string, maxBytes: number): Promise<Buffer> {
+    const path = join(this.root, key);
+    const { size } = await stat(path);
+    if (size > maxBytes) throw new ObjectTooLargeError(`${key} is ${size} bytes, over ${maxBytes}`);
+    return readFile(path);
   }
 }

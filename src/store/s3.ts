@@ -8,7 +8,7 @@ import { GetObjectCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { Readable } from 'node:stream';
-import type { PutOptions, StoredObject, VideoStore } from './types';
+import { ObjectTooLargeError, type PutOptions, type StoredObject, type VideoStore } from './types';
 
 export interface S3StoreOptions {
   bucket: string;
@@ -67,9 +67,22 @@ export class S3Store implements VideoStore {
     } finally {
       options.signal?.removeEventListener('abort', abort);
     }
-    const url = await getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.options.bucket, Key }), {
+    return { uri: this.describe(key), url: await this.shareableUrl(key), bytes };
+  }
+
+  /** A presigned GET URL (7 days unless configured otherwise). */
+  shareableUrl(key: string): Promise<string> {
+    return getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.options.bucket, Key: this.fullKey(key) }), {
       expiresIn: this.options.urlTtlSeconds ?? 7 * 24 * 3600,
     });
-    return { uri: this.describe(key), url, bytes };
+  }
+
+  async read(key: string, maxBytes: number): Promise<Buffer> {
+    const object = await this.client.send(new GetObjectCommand({ Bucket: this.options.bucket, Key: this.fullKey(key) }));
+    if ((object.ContentLength ?? 0) > maxBytes) {
+      object.Body?.transformToWebStream().cancel();
+      throw new ObjectTooLargeError(`${key} is ${object.ContentLength} bytes, over ${maxBytes}`);
+    }
+    return Buffer.from(await object.Body!.transformToByteArray());
   }
 }

@@ -23,6 +23,21 @@ export interface VideoStore {
   put(key: string, body: Readable, options: PutOptions): Promise<StoredObject>;
   /** Where an object would be, without touching it. */
   describe(key: string): string;
+  /** A small object's bytes (input images); refuses anything over `maxBytes`. */
+  read(key: string, maxBytes: number): Promise<Buffer>;
+  /** A URL a remote service can fetch the object from, where the store can issue one (S3 presigning). */
+  shareableUrl?(key: string): Promise<string>;
+}
+
+/**
+ * Input images are kept out of workflow history under content-addressed keys; only keys of this
+ * shape may be read back by activities, so a workflow input cannot name an arbitrary file.
+ */
+export const INPUT_IMAGE_KEY = /^inputs\/[a-f0-9]{64}\.(png|jpg|webp|gif)$/;
+export const MAX_INPUT_IMAGE_BYTES = 20 * 1024 * 1024;
+
+export class ObjectTooLargeError extends Error {
+  override readonly name = 'ObjectTooLargeError';
 }
 
 /** Object keys from workflow ids: a retry overwrites its own object and never another video's. */

@@ -239,6 +239,7 @@ export async function GenerateVideo(input: GenerateVideoInput, carried?: Carried
           image_base64: request.image_base64,
           person_generation: request.person_generation,
         },
+        image_ref: request.image_ref,
         idempotency_key: `${info.workflowId}/${info.firstExecutionRunId}/${attempt.attempt}`,
       }),
     );
