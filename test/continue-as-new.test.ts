@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { failureOf, startWorld, type World } from './helpers/world';
+import { eventually, failureOf, startWorld, type World } from './helpers/world';
 
 /** Runs of one workflow id, oldest first, with their status names. */
 async function runsOf(world: World, workflowId: string): Promise<string[]> {
@@ -49,5 +49,29 @@ describe('continue-as-new', () => {
     assert.ok(took >= 3500 && took < 12_000, `timed out after ${took} ms for a 4 s timeout`);
     const runs = await runsOf(world, job.workflowId);
     assert.ok(runs.length >= 2, `it continued as new on the way: ${runs}`);
+  });
+
+  test('signals that arrive around continue-as-new are not lost', async () => {
+    // Runs last only a few hundred ms here, so signals keep landing next to a continue-as-new.
+    world.simulator.setTiming({ queuedMs: 100, processingMs: 120_000 });
+    for (const delay of [700, 1300, 1900]) {
+      const job = await world.videos.start({ prompt: `signal ${delay}`, fallback_models: ['wan-2-1'], poll_interval: '100ms' });
+      await new Promise((r) => setTimeout(r, delay));
+      await job.fallback({ reason: `operator at ${delay} ms` });
+      const moved = await eventually(async () => {
+        const p = await job.progress();
+        return p.attempts.length === 2 && p.attempts[1].job_id ? p : undefined;
+      }, 10_000, 'the fallback to take effect');
+      assert.equal(moved.attempts[0].outcome, 'abandoned');
+      assert.equal(moved.attempts[1].model, 'wan-2-1');
+      await new Promise((r) => setTimeout(r, delay / 2));
+      await job.cancel(`stop at ${delay} ms`);
+      const failure = await failureOf(job.result());
+      assert.equal(failure.type, 'Cancelled', `delay ${delay}: ${failure.message}`);
+      assert.match(failure.message, new RegExp(`stop at ${delay} ms`));
+      assert.ok((await runsOf(world, job.workflowId)).length >= 2, 'it continued as new along the way');
+      const progress = await job.progress();
+      assert.ok(progress.attempts.every((a) => a.outcome !== 'running'), 'no attempt left running');
+    }
   });
 });
