@@ -72,7 +72,8 @@ export async function runDemo(options: DemoOptions): Promise<void> {
       await new Promise<void>((done) => process.once('SIGINT', () => done()));
     }
   } finally {
-    worker.shutdown();
+    // The worker shuts itself down on SIGINT too; only ask if it has not begun.
+    if (worker.getState() === 'RUNNING') worker.shutdown();
     await running;
     await simulator.close();
     await server.stop();
