@@ -1,0 +1,22 @@
+/** The package's public surface: the client library, the contract, and the parts to build a worker from. */
+export { VideoClient, VideoJob, type VideoClientOptions } from './client';
+export * from './contract';
+export type { GenerateVideoInput, GenerateVideoRequest } from './request';
+export type {
+  Attempt,
+  CancelRequest,
+  FallbackAccepted,
+  FallbackRequest,
+  StoredVideo,
+  VideoProgress,
+  VideoResult,
+} from './workflows/messages';
+export { BUILTIN_CATALOG, type Catalog, type ModelSpec } from './catalog';
+export { createActivities, type ActivityDependencies } from './activities';
+export { createGateway, GatewayError, InferyGateway, InfraiGateway, type VideoGateway } from './gateway';
+export { createStore, FolderStore, type VideoStore } from './store';
+export { S3Store } from './store/s3';
+export { createVideoWorker, dependenciesFromConfig } from './worker';
+export { loadWorkerConfig, type WorkerConfig } from './config';
+export { startSimulator, GatewaySimulator } from './simulator/server';
+export { startDevServer } from './dev-server';
