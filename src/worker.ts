@@ -30,6 +30,8 @@ export function createVideoWorker(options: VideoWorkerOptions): Promise<Worker> 
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: require.resolve('./workflows') }),
     activities: createActivities(options.dependencies),
+    // Heartbeats (mirror progress) reach the server at least this often, and with them cancellation.
+    maxHeartbeatThrottleInterval: '5s',
     ...options.tuning,
   });
 }

@@ -1,8 +1,9 @@
 /** The mirror: our own verified copy, in a folder or S3, and every bad download refused. */
 import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -11,7 +12,7 @@ import { addressProblem, safeGet, UnsafeUrlError, DEFAULT_DOWNLOAD_POLICY } from
 import { SAMPLE_VIDEO } from '../src/simulator/server';
 import { S3Store } from '../src/store/s3';
 import { startLocalS3, type LocalS3 } from './helpers/s3rver';
-import { failureOf, startWorld, type World } from './helpers/world';
+import { eventually, failureOf, startWorld, type World } from './helpers/world';
 
 const SAMPLE_SHA = createHash('sha256').update(readFileSync(SAMPLE_VIDEO)).digest('hex');
 
@@ -74,6 +75,39 @@ describe('mirror into a folder (infery)', () => {
     } finally {
       await pinned.close();
     }
+  });
+});
+
+describe('cancelling while mirroring', () => {
+  let world: World;
+  let video: string;
+  before(async () => {
+    video = join(mkdtempSync(join(tmpdir(), 'big-video-')), 'big.mp4');
+    writeFileSync(video, randomBytes(8 * 1024 * 1024));
+    world = await startWorld({ simulator: { videoPath: video } });
+  });
+  after(async () => {
+    await world?.close();
+    rmSync(join(video, '..'), { recursive: true, force: true });
+  });
+
+  test('stops the download and stores nothing', async () => {
+    world.simulator.addFault({ route: 'video', bytesPerSecond: 1024 * 1024 }); // 8 s for the whole body
+    const job = await world.videos.start({ prompt: 'cancel me while mirroring', poll_interval: '200ms' });
+    await eventually(async () => (await job.progress()).status === 'mirroring', 20_000, 'mirroring');
+    await new Promise((r) => setTimeout(r, 1000));
+    const cancelledAt = Date.now();
+    await job.handle.cancel();
+    await job.result().then(() => assert.fail('should be cancelled'), () => undefined);
+    // The activity learns of the cancel through its heartbeat (at most 5 s apart) and aborts the download.
+    await eventually(() => filesUnder(world.storeDir).length === 0 && Date.now() - cancelledAt > 500, 10_000, 'no files');
+    const stopped = Date.now() - cancelledAt;
+    assert.ok(stopped < 7000, `stopped ${stopped} ms after the cancel, before the 8 s download could finish`);
+    const progress = await job.progress();
+    assert.equal(progress.attempts[0].upstream_cancel, undefined, 'a finished upstream job is not cancelled');
+    // Long enough for the whole 8 s body to have arrived, had the download gone on.
+    await new Promise((r) => setTimeout(r, 9000));
+    assert.deepEqual(filesUnder(world.storeDir), [], 'nothing was stored after all');
   });
 });
 

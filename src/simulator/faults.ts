@@ -29,6 +29,8 @@ export interface SimFault {
   truncateAt?: number;
   /** video route: flip bytes in the body, so it no longer matches the digest the server announces. */
   corrupt?: boolean;
+  /** video route: send the body no faster than this. */
+  bytesPerSecond?: number;
   /** video route: claim this Content-Type. */
   contentType?: string;
   /** submit route: the job is created but will end `failed` with this error. */

@@ -511,10 +511,12 @@ export class GatewaySimulator {
     });
     const truncateAt = fault?.truncateAt;
     const stream = createReadStream(path, truncateAt !== undefined ? { end: truncateAt - 1 } : {});
+    const rate = fault?.bytesPerSecond;
     const corrupt = new Transform({
       transform(chunk: Buffer, _enc, done) {
         if (fault?.corrupt) chunk = Buffer.from(chunk.map((b) => b ^ 0xff));
-        done(null, chunk);
+        if (rate) setTimeout(() => done(null, chunk), (chunk.length / rate) * 1000);
+        else done(null, chunk);
       },
     });
     try {

@@ -61,7 +61,8 @@ const { submitVideoJob, cancelVideoJob } = proxyActivities<VideoActivities>({
 
 const mirror = proxyActivities<VideoActivities>({
   startToCloseTimeout: '15m',
-  heartbeatTimeout: '1m',
+  // Heartbeats carry bytes done; a stalled download fails fast, a cancelled workflow stops it.
+  heartbeatTimeout: '30s',
   retry: { initialInterval: '2s', maximumInterval: '1m', maximumAttempts: 5 },
 }).mirrorVideo;
 
@@ -179,7 +180,8 @@ export async function GenerateVideo(input: GenerateVideoInput, carried?: Carried
 
   /** Leave the current upstream job; cancel it there, where the dialect can. Never cancelled itself. */
   const abandonUpstream = async (attempt: Attempt) => {
-    if (!attempt.job_id) return;
+    // Nothing to cancel before submit, nor once the upstream job has finished (we are mirroring).
+    if (!attempt.job_id || status === 'mirroring') return;
     await CancellationScope.nonCancellable(async () => {
       try {
         const answer = await cancelVideoJob({ job_id: attempt.job_id! });

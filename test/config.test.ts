@@ -1,0 +1,45 @@
+/** Worker configuration from the environment: defaults, and clear messages for bad values. */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { ConfigError, loadWorkerConfig } from '../src/config';
+import { createStore, FolderStore } from '../src/store';
+import { S3Store } from '../src/store/s3';
+
+describe('worker configuration', () => {
+  test('defaults: the embedded simulator, infery, a folder store, the contract task queue', () => {
+    const config = loadWorkerConfig({});
+    assert.equal(config.VIDEO_API_BASE_URL, undefined);
+    assert.equal(config.VIDEO_API_DIALECT, 'infery');
+    assert.equal(config.VIDEO_STORE, './videos');
+    assert.equal(config.VIDEO_TASK_QUEUE, 'video-generation');
+    assert.equal(config.VIDEO_MIRROR_ALLOW_LOOPBACK, false);
+  });
+
+  test('bad values name the variable and what is allowed', () => {
+    const bad: [Record<string, string>, RegExp][] = [
+      [{ VIDEO_API_DIALECT: 'openai' }, /VIDEO_API_DIALECT.*infery.*infrai/],
+      [{ VIDEO_API_BASE_URL: 'not a url', VIDEO_API_KEY: 'k' }, /VIDEO_API_BASE_URL/],
+      [{ VIDEO_API_BASE_URL: 'https://api.infery.ai' }, /VIDEO_API_KEY is required/],
+      [{ VIDEO_STORE: 'gs://bucket' }, /VIDEO_STORE.*s3:\/\/bucket/],
+      [{ VIDEO_UPSTREAM_RETENTION_DAYS: '120' }, /VIDEO_UPSTREAM_RETENTION_DAYS/],
+      [{ VIDEO_MIRROR_ALLOW_LOOPBACK: 'maybe' }, /VIDEO_MIRROR_ALLOW_LOOPBACK/],
+    ];
+    for (const [env, message] of bad) {
+      assert.throws(() => loadWorkerConfig(env), (e: Error) => e instanceof ConfigError && message.test(e.message), JSON.stringify(env));
+    }
+  });
+
+  test('the key is never echoed in a configuration error', () => {
+    assert.throws(
+      () => loadWorkerConfig({ VIDEO_API_KEY: 'sk_secret_value', VIDEO_API_DIALECT: 'nope' }),
+      (e: Error) => !e.message.includes('sk_secret_value'),
+    );
+  });
+
+  test('VIDEO_STORE picks the store', async () => {
+    assert.ok((await createStore('./videos')) instanceof FolderStore);
+    const s3 = await createStore('s3://my-bucket/some/prefix');
+    assert.ok(s3 instanceof S3Store);
+    assert.equal(s3.describe('wf/video.mp4'), 's3://my-bucket/some/prefix/wf/video.mp4');
+  });
+});
