@@ -151,6 +151,8 @@ export class VideoClient {
         taskQueue: this.taskQueue,
         workflowId,
         args: [input],
+        // Shown in the Temporal UI's workflow list and page.
+        staticSummary: `${input.model ?? input.prefer ?? 'default model'}: ${input.prompt.slice(0, 100)}`,
         workflowIdConflictPolicy: 'USE_EXISTING',
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
       });

@@ -52,6 +52,8 @@ interface RequestContext {
   params: string[];
   call: SimCall;
   body: () => Promise<unknown>;
+  /** A fault that changes how the handler answers (rather than answering for it). */
+  fault?: SimFault;
 }
 
 class HttpProblem extends Error {
@@ -202,7 +204,7 @@ export class GatewaySimulator {
       this.send(ctx, fault.status, fault.body ?? { error: { code: `http_${fault.status}`, message: 'injected fault' } }, headers);
       return true;
     }
-    (ctx as RequestContext & { fault?: SimFault }).fault = fault; // handlers read per-request options
+    ctx.fault = fault;
     return false;
   }
 
@@ -210,10 +212,6 @@ export class GatewaySimulator {
     ctx.call.status = status;
     if (ctx.res.headersSent) return;
     ctx.res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(payload));
-  }
-
-  private faultOf(ctx: RequestContext): SimFault | undefined {
-    return (ctx as RequestContext & { fault?: SimFault }).fault;
   }
 
   private job(ctx: RequestContext): SimJob {
@@ -260,7 +258,7 @@ export class GatewaySimulator {
     const aspect = typeof fields.aspect_ratio === 'string' ? fields.aspect_ratio : '16:9';
     if (!spec.aspects.includes(aspect)) throw badRequest(`aspect ratio ${aspect} is not offered by ${model}`);
 
-    const fault = this.faultOf(ctx);
+    const fault = ctx.fault;
     const job: SimJob = {
       id: `${dialect === 'infery' ? 'vgen' : 'vid'}_${randomUUID().replace(/-/g, '')}`,
       dialect,
@@ -494,7 +492,7 @@ export class GatewaySimulator {
     }
     ctx.call.job_id = job.id;
     if (Date.now() > expires) throw new HttpProblem(403, { error: { code: 'url_expired', message: 'the signed URL has expired' } });
-    const fault = this.faultOf(ctx);
+    const fault = ctx.fault;
     if (fault?.redirectTo) {
       ctx.call.status = 302;
       ctx.res.writeHead(302, { location: fault.redirectTo }).end();

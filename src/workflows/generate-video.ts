@@ -15,6 +15,7 @@ import {
   log,
   proxyActivities,
   proxyLocalActivities,
+  setCurrentDetails,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -169,6 +170,18 @@ export async function GenerateVideo(input: GenerateVideoInput, carried?: Carried
     },
   );
 
+  /** What the Temporal UI shows as the workflow's current details (no history events). */
+  const showDetails = () => {
+    const attempt = current();
+    const lines = [
+      `**${status}** ${progress}%`,
+      attempt ? `model \`${attempt.model}\` · attempt ${attempt.attempt} of up to ${state.chain.length}` : '',
+      attempt?.job_id ? `upstream job \`${attempt.job_id}\`` : '',
+      `deadline ${new Date(state.deadline_ms).toISOString()}`,
+    ];
+    setCurrentDetails(lines.filter(Boolean).join('\n\n'));
+  };
+
   // ---- steps ------------------------------------------------------------------------------------
   const finish = (attempt: Attempt, outcome: Attempt['outcome'], errorType?: string, error?: string) => {
     attempt.outcome = outcome;
@@ -273,6 +286,7 @@ export async function GenerateVideo(input: GenerateVideoInput, carried?: Carried
   const mirrorResult = async (attempt: Attempt, job: GatewayJob): Promise<VideoResult> => {
     status = 'mirroring';
     progress = 95;
+    showDetails();
     const stored = await mirror({
       job_id: job.job_id,
       video_url: job.video_url!,
@@ -290,6 +304,7 @@ export async function GenerateVideo(input: GenerateVideoInput, carried?: Carried
     finish(attempt, 'succeeded');
     status = 'succeeded';
     progress = 100;
+    showDetails();
     const credits = state.attempts.map((a) => a.credits_estimated);
     return {
       status: 'succeeded',
@@ -323,6 +338,7 @@ export async function GenerateVideo(input: GenerateVideoInput, carried?: Carried
   const run = async (): Promise<VideoResult> => {
     if (!carried) Object.assign(state, await checkedCatalogAndChain(request));
     for (;;) {
+      showDetails();
       const attempt = current();
       if (state.cancel_reason) {
         if (attempt?.outcome === 'running') {
@@ -414,6 +430,7 @@ export async function GenerateVideo(input: GenerateVideoInput, carried?: Carried
     } else if (status !== 'cancelled' && status !== 'timed_out') {
       status = 'failed';
     }
+    showDetails();
     throw error;
   }
 }
