@@ -147,6 +147,10 @@ describe('steering a running video (infrai)', () => {
     await jobOf(job, 'processing');
     await assert.rejects(job.requestFallback({ model: 'no-such-model' }), (e: unknown) => e instanceof WorkflowUpdateFailedError && /unknown model/.test(String(e.cause?.message)));
     await assert.rejects(job.requestFallback({ model: 'veo-3-1-fast' }), (e: unknown) => e instanceof WorkflowUpdateFailedError && /already tried/.test(String(e.cause?.message)));
+    await assert.rejects(
+      job.handle.executeUpdate('requestFallback', { args: [{ model: 5, surprise: true }] }),
+      (e: unknown) => e instanceof WorkflowUpdateFailedError && /malformed fallback request/.test(String(e.cause?.message)),
+    );
     await job.fallback({ model: 'veo-3-1-fast' });
     const progress = await eventually(async () => {
       const p = await job.progress();

@@ -35,8 +35,9 @@ import type { GatewayJob } from '../gateway/types';
 import { describeIssues, GenerateVideoRequest, type GenerateVideoInput } from '../request';
 import {
   type Attempt,
+  CancelRequest,
   cancelSignal,
-  type FallbackRequest,
+  FallbackRequest,
   fallbackSignal,
   progressQuery,
   requestFallbackUpdate,
@@ -145,26 +146,35 @@ export async function GenerateVideo(input: GenerateVideoInput, carried?: Carried
     deadline: new Date(state.deadline_ms).toISOString(),
     rejected_requests: state.rejected_requests,
   }));
-  setHandler(cancelSignal, (req) => {
-    state.cancel_reason ??= req?.reason || 'cancelled by request';
+  /** The request, or why it is refused. */
+  const checkFallback = (raw: unknown): { request: FallbackRequest; problem?: string } => {
+    const parsed = FallbackRequest.safeParse(raw ?? {});
+    if (!parsed.success) return { request: {}, problem: `malformed fallback request: ${describeIssues(parsed.error)}` };
+    return { request: parsed.data, problem: fallbackProblem(parsed.data) };
+  };
+  setHandler(cancelSignal, (raw) => {
+    // Even a malformed cancel is a cancel: stopping is always safe.
+    const parsed = CancelRequest.safeParse(raw ?? {});
+    state.cancel_reason ??= (parsed.success && parsed.data.reason) || 'cancelled by request';
   });
   // A signal cannot answer: a refused request is recorded where the progress query and the UI show it.
-  setHandler(fallbackSignal, (req) => {
-    const problem = fallbackProblem(req ?? {});
+  setHandler(fallbackSignal, (raw) => {
+    const { request: req, problem } = checkFallback(raw);
     if (problem) {
       log.warn('Fallback request refused', { problem });
-      state.rejected_requests.push({ request: req ?? {}, problem, at: new Date().toISOString() });
-    } else state.pending_fallback = req ?? {};
+      state.rejected_requests.push({ request: req, problem, at: new Date().toISOString() });
+    } else state.pending_fallback = req;
   });
   setHandler(
     requestFallbackUpdate,
-    (req) => {
+    (raw) => {
+      const { request: req } = checkFallback(raw);
       state.pending_fallback = req;
       return { model: req.model ?? nextUntried()! };
     },
     {
-      validator: (req) => {
-        const problem = fallbackProblem(req ?? {});
+      validator: (raw) => {
+        const { problem } = checkFallback(raw);
         if (problem) throw new Error(problem);
       },
     },

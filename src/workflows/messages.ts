@@ -3,18 +3,22 @@
  * update, and the shapes they carry (snake_case JSON, like the gateway).
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { z } from 'zod';
 import type { VideoParams } from '../catalog';
 import type { VideoStatus } from '../contract';
 
-export interface CancelRequest {
-  reason?: string;
-}
+/** Message payloads are checked like any other input: a malformed one is refused, never half-read. */
+export const CancelRequest = z.object({ reason: z.string().max(1000).optional() }).strict();
+export type CancelRequest = z.infer<typeof CancelRequest>;
 
-export interface FallbackRequest {
-  /** The model to move to; the next one in the chain when absent. */
-  model?: string;
-  reason?: string;
-}
+export const FallbackRequest = z
+  .object({
+    /** The model to move to; the next one in the chain when absent. */
+    model: z.string().min(1).max(100).optional(),
+    reason: z.string().max(1000).optional(),
+  })
+  .strict();
+export type FallbackRequest = z.infer<typeof FallbackRequest>;
 
 export interface FallbackAccepted {
   /** The model the workflow will try next. */
