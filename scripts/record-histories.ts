@@ -1,17 +1,19 @@
 /**
  * Records workflow histories for test/replay.test.ts. Run it when a workflow change is *meant* to be
  * incompatible (and then version the workflow with patched()): `npx tsx scripts/record-histories.ts`.
- * Every other change must replay these histories unchanged.
+ * Every other change must replay these histories unchanged. Existing recordings are kept (they are
+ * what proves old runs still replay); `--force` records everything again.
  */
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startWorld, type World } from '../test/helpers/world';
-import type { VideoJob } from '../src/client';
 
 const OUT = join(__dirname, '..', 'test', 'histories');
+const FORCE = process.argv.includes('--force');
+const wanted = (name: string) => FORCE || !existsSync(join(OUT, `${name}.json`));
 
-async function record(world: World, name: string, job: VideoJob): Promise<void> {
+async function record(world: World, name: string, job: { workflowId: string; result(): Promise<unknown> }): Promise<void> {
   await job.result().catch(() => undefined);
   const history = await world.client.workflow.getHandle(job.workflowId).fetchHistory();
   writeFileSync(join(OUT, `${name}.json`), `${JSON.stringify(JSON.parse(historyToJSON(history)), null, 1)}\n`);
@@ -19,6 +21,21 @@ async function record(world: World, name: string, job: VideoJob): Promise<void> 
 }
 
 async function main(): Promise<void> {
+  if (['happy-path-infery', 'invalid-input', 'timeout', 'fallback-on-quota', 'cancel-signal', 'manual-fallback', 'continue-as-new'].some(wanted)) {
+    await recordGenerateVideo();
+  }
+  if (wanted('campaign')) {
+    const world = await startWorld({ dialect: 'infrai' });
+    try {
+      const videos = [1, 2, 3].map((i) => ({ id: `v${i}`, prompt: `replay: campaign ${i}` }));
+      await record(world, 'campaign', await world.videos.startCampaign({ videos, defaults: { poll_interval: '200ms' }, concurrency: 2 }));
+    } finally {
+      await world.close();
+    }
+  }
+}
+
+async function recordGenerateVideo(): Promise<void> {
   const infery = await startWorld();
   try {
     await record(infery, 'happy-path-infery', await infery.videos.start({ prompt: 'replay: happy', poll_interval: '200ms' }));

@@ -74,4 +74,17 @@ describe('continue-as-new', () => {
       assert.ok(progress.attempts.every((a) => a.outcome !== 'running'), 'no attempt left running');
     }
   });
+
+  test('a campaign continues as new between windows and finishes every video once', async () => {
+    world.simulator.setTiming({ queuedMs: 100, processingMs: 800 });
+    const videos = Array.from({ length: 8 }, (_, i) => ({ id: `can-${i}`, prompt: `campaign across runs ${i}` }));
+    const campaign = await world.videos.startCampaign({ videos, defaults: { poll_interval: '200ms' }, concurrency: 2 });
+    const result = await campaign.result();
+    assert.equal(result.status, 'completed');
+    assert.equal(result.succeeded, 8);
+    const runs = await runsOf(world, campaign.workflowId);
+    assert.ok(runs.length >= 2, `the campaign continued as new: ${runs}`);
+    const upstream = [...world.simulator.jobs.values()].filter((j) => j.prompt.startsWith('campaign across runs'));
+    assert.equal(upstream.length, 8, 'one upstream job per row, across runs');
+  });
 });

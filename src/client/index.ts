@@ -22,8 +22,18 @@ import {
   type VideoResult,
 } from '../workflows/messages';
 import type { GenerateVideo } from '../workflows/generate-video';
+import type { VideoCampaign } from '../workflows/video-campaign';
+import { campaignRows, VideoCampaignInput } from '../campaign-request';
+import {
+  campaignCancelSignal,
+  campaignPauseSignal,
+  campaignProgressQuery,
+  campaignResumeSignal,
+  type CampaignProgress,
+  type CampaignResult,
+} from '../workflows/campaign-messages';
 
-export type { GenerateVideoInput, VideoProgress, VideoResult };
+export type { CampaignProgress, CampaignResult, GenerateVideoInput, VideoProgress, VideoResult };
 
 const FINAL_STATUSES: VideoStatus[] = ['succeeded', 'failed', 'cancelled', 'timed_out'];
 
@@ -104,6 +114,55 @@ export class VideoJob {
   }
 }
 
+export class CampaignJob {
+  constructor(readonly handle: WorkflowHandle<typeof VideoCampaign>) {}
+
+  get workflowId(): string {
+    return this.handle.workflowId;
+  }
+
+  result(): Promise<CampaignResult> {
+    return this.handle.result();
+  }
+
+  progress(): Promise<CampaignProgress> {
+    return this.handle.query(campaignProgressQuery);
+  }
+
+  /** Progress snapshots while the campaign runs, one per change, checked every `intervalMs`. */
+  async *watch(options: { intervalMs?: number } = {}): AsyncGenerator<CampaignProgress> {
+    let last = '';
+    for (;;) {
+      const { status } = await this.handle.describe();
+      const running = status.name === 'RUNNING';
+      const snapshot = await this.progress().catch(() => undefined);
+      if (snapshot) {
+        const { elapsed_ms: _elapsed, ...rest } = snapshot;
+        const key = JSON.stringify(rest);
+        if (key !== last) {
+          last = key;
+          yield snapshot;
+        }
+      }
+      if (!running && status.name !== 'CONTINUED_AS_NEW') return;
+      await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 1000));
+    }
+  }
+
+  /** Stop starting videos, cancel the running ones (and their upstream jobs); the result lists all. */
+  cancel(reason?: string): Promise<void> {
+    return this.handle.signal(campaignCancelSignal, { reason });
+  }
+
+  pause(): Promise<void> {
+    return this.handle.signal(campaignPauseSignal);
+  }
+
+  resume(): Promise<void> {
+    return this.handle.signal(campaignResumeSignal);
+  }
+}
+
 export class VideoClient {
   readonly taskQueue: string;
   private readonly inputStore?: VideoStore;
@@ -160,6 +219,34 @@ export class VideoClient {
     } catch (error) {
       if (error instanceof WorkflowExecutionAlreadyStartedError) {
         return new VideoJob(this.client.workflow.getHandle<typeof GenerateVideo>(workflowId));
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * Start a VideoCampaign. Every row is checked here first (and again by the workflow), so a bad row
+   * fails before anything starts. Inline images in rows are not moved to the store: use image_url.
+   */
+  async startCampaign(input: VideoCampaignInput, options: { workflowId?: string } = {}): Promise<CampaignJob> {
+    const parsed = VideoCampaignInput.safeParse(input);
+    if (!parsed.success) throw invalidInput(`invalid VideoCampaign input: ${describeIssues(parsed.error)}`);
+    const { problems } = campaignRows(parsed.data);
+    if (problems.length) throw invalidInput(`${problems.length} invalid row(s): ${problems.slice(0, 10).join('; ')}`);
+    const workflowId = options.workflowId ?? `campaign-${randomUUID()}`;
+    try {
+      const handle = await this.client.workflow.start<typeof VideoCampaign>(WorkflowType.videoCampaign, {
+        taskQueue: this.taskQueue,
+        workflowId,
+        args: [input],
+        staticSummary: `campaign of ${input.videos.length} videos`,
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      });
+      return new CampaignJob(handle);
+    } catch (error) {
+      if (error instanceof WorkflowExecutionAlreadyStartedError) {
+        return new CampaignJob(this.client.workflow.getHandle<typeof VideoCampaign>(workflowId));
       }
       throw error;
     }

@@ -1,0 +1,200 @@
+/**
+ * VideoCampaign: many videos, a sliding window of GenerateVideo children (`concurrency` at a time),
+ * with pause/resume/cancel, an optional credit budget, and continue-as-new for long campaigns.
+ * Before continuing as new it lets the running children finish, so every child's result is awaited
+ * by the run that started it and GenerateVideo needs to know nothing about campaigns.
+ */
+import {
+  ApplicationFailure,
+  CancellationScope,
+  ChildWorkflowFailure,
+  condition,
+  continueAsNew,
+  isCancellation,
+  ParentClosePolicy,
+  setHandler,
+  startChild,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { campaignRows, VideoCampaignInput, type CampaignRow } from '../campaign-request';
+import { BUILTIN_CATALOG, DEFAULT_MODEL, estimateCredits } from '../catalog';
+import { FailureType } from '../contract';
+import { describeIssues } from '../request';
+import {
+  campaignCancelSignal,
+  campaignPauseSignal,
+  campaignProgressQuery,
+  campaignResumeSignal,
+  type CampaignProgress,
+  type CampaignResult,
+  type CampaignStatus,
+  type CampaignVideo,
+} from './campaign-messages';
+import { GenerateVideo } from './generate-video';
+import { CancelRequest, type Attempt } from './messages';
+
+/** Children started per run before continuing as new, whatever the server suggests. */
+const CHILDREN_PER_RUN = 500;
+
+export interface CampaignCarried {
+  next: number;
+  /** By row; null until that row's video has finished. */
+  videos: (CampaignVideo | null)[];
+  credits_spent: number;
+  started_at_ms: number;
+  paused: boolean;
+  cancel_reason?: string;
+}
+
+const invalid = (message: string) => ApplicationFailure.create({ type: FailureType.InvalidInput, message, nonRetryable: true });
+
+/** What the catalog says a row will cost; 0 where it has no price (the budget cannot count those). */
+function estimateRow(row: CampaignRow): number {
+  const request = row.request;
+  const spec = BUILTIN_CATALOG[request.model ?? DEFAULT_MODEL];
+  if (!spec) return 0;
+  const duration = request.duration_seconds ?? request.duration ?? Math.min(4, spec.max_duration_seconds);
+  return estimateCredits(spec, { duration_seconds: duration, resolution: request.resolution ?? '720p', n: request.n }) ?? 0;
+}
+
+/** A failed child as a campaign entry, with the credits its abandoned or failed jobs may still cost. */
+function failedVideo(base: Pick<CampaignVideo, 'id' | 'workflow_id'>, error: unknown): CampaignVideo {
+  const cause = error instanceof ChildWorkflowFailure ? error.cause : error;
+  if (isCancellation(cause) || isCancellation(error)) return { ...base, status: 'cancelled', error_type: FailureType.Cancelled };
+  const failure = cause instanceof ApplicationFailure ? cause : undefined;
+  const attempts = ((failure?.details?.[0] as { attempts?: Attempt[] } | undefined)?.attempts ?? []).filter((a) => a.job_id);
+  return {
+    ...base,
+    status: failure?.type === FailureType.Cancelled ? 'cancelled' : 'failed',
+    error_type: failure?.type ?? FailureType.ProviderFailed,
+    error: (cause as Error | undefined)?.message ?? String(error),
+    credits_estimated: attempts.reduce((sum, a) => sum + (a.credits_estimated ?? 0), 0),
+  };
+}
+
+export async function VideoCampaign(input: VideoCampaignInput, carried?: CampaignCarried): Promise<CampaignResult> {
+  const parsed = VideoCampaignInput.safeParse(input);
+  if (!parsed.success) throw invalid(`invalid VideoCampaign input: ${describeIssues(parsed.error)}`);
+  const config = parsed.data;
+  const { rows, problems } = campaignRows(config);
+  if (problems.length) {
+    const more = problems.length > 10 ? ` (and ${problems.length - 10} more)` : '';
+    throw invalid(`${problems.length} invalid row(s), nothing was started: ${problems.slice(0, 10).join('; ')}${more}`);
+  }
+
+  const state: CampaignCarried = carried ?? {
+    next: 0,
+    videos: rows.map(() => null),
+    credits_spent: 0,
+    started_at_ms: Date.now(),
+    paused: false,
+  };
+  /** Running rows and their estimated cost. */
+  const running = new Map<number, number>();
+  let budgetExhausted = false;
+  let startedThisRun = 0;
+
+  const count = (status: CampaignVideo['status']) => state.videos.filter((v) => v?.status === status).length;
+  const status = (): CampaignStatus =>
+    state.cancel_reason ? 'cancelled' : budgetExhausted ? 'budget_exhausted' : state.paused ? 'paused' : 'running';
+  const progress = (): CampaignProgress => ({
+    status: status(),
+    total: rows.length,
+    started: state.next,
+    running: running.size,
+    succeeded: count('succeeded'),
+    failed: count('failed'),
+    cancelled: count('cancelled'),
+    skipped: count('skipped'),
+    credits_estimated: state.credits_spent + [...running.values()].reduce((a, b) => a + b, 0),
+    elapsed_ms: Date.now() - state.started_at_ms,
+  });
+
+  setHandler(campaignProgressQuery, progress);
+  setHandler(campaignCancelSignal, (raw) => {
+    const parsed = CancelRequest.safeParse(raw ?? {});
+    state.cancel_reason ??= (parsed.success && parsed.data.reason) || 'cancelled by request';
+  });
+  setHandler(campaignPauseSignal, () => void (state.paused = true));
+  setHandler(campaignResumeSignal, () => void (state.paused = false));
+
+  // Children live in this scope: cancelling it asks each to cancel, and each cancels its upstream job.
+  const children = new CancellationScope();
+  const finished = (index: number, video: CampaignVideo) => {
+    state.videos[index] = video;
+    state.credits_spent += video.credits_estimated ?? 0;
+    running.delete(index);
+  };
+
+  const launch = async (index: number) => {
+    const row = rows[index];
+    const base = { id: row.id, workflow_id: `${workflowInfo().workflowId}/${row.id}` };
+    running.set(index, estimateRow(row));
+    try {
+      const child = await children.run(() =>
+        startChild(GenerateVideo, {
+          workflowId: base.workflow_id,
+          args: [row.request],
+          // A terminated campaign still cancels its children, and they their upstream jobs.
+          parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+          staticSummary: `${row.request.model ?? 'default model'}: ${row.request.prompt.slice(0, 100)}`,
+        }),
+      );
+      void children
+        .run(() => child.result())
+        .then(
+          (result) =>
+            finished(index, {
+              ...base,
+              status: 'succeeded',
+              model: result.model,
+              video_uri: result.video.uri,
+              video_url: result.video.url,
+              sha256: result.video.sha256,
+              credits_estimated: result.credits_estimated,
+            }),
+          (error: unknown) => finished(index, failedVideo(base, error)),
+        );
+    } catch (error) {
+      finished(index, failedVideo(base, error));
+    }
+  };
+
+  const settle = () => condition(() => running.size === 0);
+  const result = (): CampaignResult => {
+    const reason = state.cancel_reason ?? (budgetExhausted ? 'the credit budget would be exceeded' : 'not started');
+    const videos = state.videos.map(
+      (video, i) =>
+        video ?? { id: rows[i].id, workflow_id: `${workflowInfo().workflowId}/${rows[i].id}`, status: 'skipped' as const, error: reason },
+    );
+    state.videos = videos;
+    return { ...progress(), status: state.cancel_reason ? 'cancelled' : budgetExhausted ? 'budget_exhausted' : 'completed', videos };
+  };
+
+  try {
+    while (state.next < rows.length) {
+      await condition(() => !!state.cancel_reason || (!state.paused && running.size < config.concurrency));
+      if (state.cancel_reason) break;
+      const cost = estimateRow(rows[state.next]);
+      if (config.max_credits !== undefined && progress().credits_estimated + cost > config.max_credits) {
+        budgetExhausted = true;
+        break;
+      }
+      if (workflowInfo().continueAsNewSuggested || startedThisRun >= CHILDREN_PER_RUN) {
+        await condition(() => running.size === 0 || !!state.cancel_reason);
+        if (state.cancel_reason) break;
+        return continueAsNew<typeof VideoCampaign>(input, state);
+      }
+      await launch(state.next);
+      state.next += 1;
+      startedThisRun += 1;
+    }
+    await condition(() => running.size === 0 || !!state.cancel_reason);
+    if (state.cancel_reason) children.cancel();
+    await settle();
+    return result();
+  } catch (error) {
+    if (isCancellation(error)) await CancellationScope.nonCancellable(settle);
+    throw error;
+  }
+}
