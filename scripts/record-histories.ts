@@ -40,7 +40,7 @@ async function recordGenerateVideo(): Promise<void> {
   try {
     await record(infery, 'happy-path-infery', await infery.videos.start({ prompt: 'replay: happy', poll_interval: '200ms' }));
     await record(infery, 'invalid-input', await infery.videos.start({ prompt: 'replay: too long', duration_seconds: 30 }));
-    infery.simulator.setTiming({ queuedMs: 200, processingMs: 60_000 });
+    infery.simulator.configure({ queuedMs: 200, processingMs: 60_000 });
     await record(infery, 'timeout', await infery.videos.start({ prompt: 'replay: timeout', poll_interval: '300ms', timeout: '2s' }));
   } finally {
     await infery.close();
@@ -50,7 +50,7 @@ async function recordGenerateVideo(): Promise<void> {
   try {
     infrai.simulator.addFault({ route: 'submit', model: 'veo-3-1', status: 429, retryAfter: 1, times: 10 });
     await record(infrai, 'fallback-on-quota', await infrai.videos.start({ prompt: 'replay: quota', model: 'veo-3-1', fallback_models: ['wan-2-1'], poll_interval: '200ms' }));
-    infrai.simulator.setTiming({ queuedMs: 200, processingMs: 60_000 });
+    infrai.simulator.configure({ queuedMs: 200, processingMs: 60_000 });
     const cancelled = await infrai.videos.start({ prompt: 'replay: cancel', poll_interval: '200ms' });
     await new Promise((r) => setTimeout(r, 1500));
     await cancelled.cancel('replay');
@@ -58,7 +58,7 @@ async function recordGenerateVideo(): Promise<void> {
     const steered = await infrai.videos.start({ prompt: 'replay: steer', fallback_models: ['wan-2-1', 'grok-video'], poll_interval: '200ms' });
     await new Promise((r) => setTimeout(r, 1500));
     await steered.requestFallback({ model: 'no-such-model' }).catch(() => undefined);
-    infrai.simulator.setTiming({ queuedMs: 200, processingMs: 600 });
+    infrai.simulator.configure({ queuedMs: 200, processingMs: 600 });
     await steered.requestFallback({ model: 'grok-video', reason: 'replay' });
     await record(infrai, 'manual-fallback', steered);
   } finally {
@@ -67,7 +67,7 @@ async function recordGenerateVideo(): Promise<void> {
 
   const can = await startWorld({ server: { dynamicConfig: { 'limit.historyCount.suggestContinueAsNew': 25 } } });
   try {
-    can.simulator.setTiming({ queuedMs: 200, processingMs: 4000 });
+    can.simulator.configure({ queuedMs: 200, processingMs: 4000 });
     const job = await can.videos.start({ prompt: 'replay: continue-as-new', poll_interval: '200ms' });
     await job.result();
     // The first run: it ends in continue-as-new.

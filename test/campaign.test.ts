@@ -23,7 +23,7 @@ describe('VideoCampaign (infrai)', () => {
   before(async () => {
     world = await startWorld({ dialect: 'infrai', simulator: { queuedMs: 200, processingMs: 1500 } });
   });
-  afterEach(() => world.simulator.setTiming({ queuedMs: 200, processingMs: 1500 }));
+  afterEach(() => world.simulator.configure({ queuedMs: 200, processingMs: 1500 }));
   after(async () => {
     await world?.close();
   });
@@ -93,7 +93,7 @@ describe('VideoCampaign (infrai)', () => {
   });
 
   test('pause holds new starts; cancel stops everything and cancels running jobs upstream', async () => {
-    world.simulator.setTiming({ queuedMs: 200, processingMs: 60_000 });
+    world.simulator.configure({ queuedMs: 200, processingMs: 60_000 });
     const campaign = await world.videos.startCampaign({ videos: rows(6, 'cancel'), defaults: { poll_interval: '200ms' }, concurrency: 2 });
     await eventually(async () => (await campaign.progress()).running === 2, 20_000, 'two running');
     await campaign.pause();
@@ -110,7 +110,7 @@ describe('VideoCampaign (infrai)', () => {
   });
 
   test('cancelling the campaign workflow itself cancels its children and their upstream jobs', async () => {
-    world.simulator.setTiming({ queuedMs: 200, processingMs: 60_000 });
+    world.simulator.configure({ queuedMs: 200, processingMs: 60_000 });
     const campaign = await world.videos.startCampaign({ videos: rows(3, 'terminate'), defaults: { poll_interval: '200ms' }, concurrency: 3 });
     await eventually(() => jobsOf('terminate').length === 3, 20_000, 'three upstream jobs');
     await campaign.handle.cancel();

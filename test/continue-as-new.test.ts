@@ -22,7 +22,7 @@ describe('continue-as-new', () => {
   });
 
   test('a long job continues as new, keeps its upstream job, and finishes with one submit', async () => {
-    world.simulator.setTiming({ queuedMs: 300, processingMs: 10_000 });
+    world.simulator.configure({ queuedMs: 300, processingMs: 10_000 });
     const job = await world.videos.start({ prompt: 'a long one', poll_interval: '200ms' });
     const firstDeadline = (await job.progress()).deadline;
     const result = await job.result();
@@ -40,7 +40,7 @@ describe('continue-as-new', () => {
   });
 
   test('the deadline is absolute across continue-as-new', async () => {
-    world.simulator.setTiming({ queuedMs: 300, processingMs: 120_000 });
+    world.simulator.configure({ queuedMs: 300, processingMs: 120_000 });
     const started = Date.now();
     const job = await world.videos.start({ prompt: 'never ends', poll_interval: '200ms', timeout: '4s' });
     const failure = await failureOf(job.result());
@@ -53,7 +53,7 @@ describe('continue-as-new', () => {
 
   test('signals that arrive around continue-as-new are not lost', async () => {
     // Runs last only a few hundred ms here, so signals keep landing next to a continue-as-new.
-    world.simulator.setTiming({ queuedMs: 100, processingMs: 120_000 });
+    world.simulator.configure({ queuedMs: 100, processingMs: 120_000 });
     for (const delay of [700, 1300, 1900]) {
       const job = await world.videos.start({ prompt: `signal ${delay}`, fallback_models: ['wan-2-1'], poll_interval: '100ms' });
       await new Promise((r) => setTimeout(r, delay));
@@ -76,7 +76,7 @@ describe('continue-as-new', () => {
   });
 
   test('a campaign continues as new between windows and finishes every video once', async () => {
-    world.simulator.setTiming({ queuedMs: 100, processingMs: 800 });
+    world.simulator.configure({ queuedMs: 100, processingMs: 800 });
     const videos = Array.from({ length: 8 }, (_, i) => ({ id: `can-${i}`, prompt: `campaign across runs ${i}` }));
     const campaign = await world.videos.startCampaign({ videos, defaults: { poll_interval: '200ms' }, concurrency: 2 });
     const result = await campaign.result();

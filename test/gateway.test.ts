@@ -114,13 +114,13 @@ for (const dialect of ['infery', 'infrai'] as const) {
     });
 
     test('progress rises while processing (infery) or is absent (infrai)', async () => {
-      sim.setTiming({ queuedMs: 0, processingMs: 2000 });
+      sim.configure({ queuedMs: 0, processingMs: 2000 });
       const job = await gateway.submit(request, { idempotencyKey: `k-${dialect}-progress` });
       await new Promise((r) => setTimeout(r, 300));
       const early = await gateway.getJob(job.job_id);
       await new Promise((r) => setTimeout(r, 700));
       const later = await gateway.getJob(job.job_id);
-      sim.setTiming({ queuedMs: 100, processingMs: 300 });
+      sim.configure({ queuedMs: 100, processingMs: 300 });
       assert.equal(early.status, 'processing');
       if (dialect === 'infery') assert.ok(later.progress! > early.progress!, `${early.progress} -> ${later.progress}`);
       else assert.equal(later.progress, undefined);
@@ -220,12 +220,12 @@ describe('infrai extras', () => {
   after(() => sim.close());
 
   test('cancel, get, download_url, set_retention', async () => {
-    sim.setTiming({ queuedMs: 5000, processingMs: 5000 });
+    sim.configure({ queuedMs: 5000, processingMs: 5000 });
     const running = await gateway.submit(request, { idempotencyKey: 'c1' });
     assert.equal(await gateway.cancel(running.job_id), true);
     assert.equal((await gateway.getJob(running.job_id)).status, 'cancelled');
     assert.equal(sim.callsTo('cancel').at(-1)!.job_id, running.job_id);
-    sim.setTiming({ queuedMs: 0, processingMs: 100 });
+    sim.configure({ queuedMs: 0, processingMs: 100 });
 
     const job = await gateway.submit({ ...request, model: 'veo-3-1', duration_seconds: 8, resolution: '1080p' }, { idempotencyKey: 'g1' });
     await new Promise((r) => setTimeout(r, 200));

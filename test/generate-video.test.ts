@@ -51,11 +51,11 @@ describe('GenerateVideo on a real dev server', () => {
   });
 
   test('progress rises through queued and processing to succeeded', async () => {
-    world.simulator.setTiming({ queuedMs: 500, processingMs: 3000 });
+    world.simulator.configure({ queuedMs: 500, processingMs: 3000 });
     const job = await world.videos.start({ prompt: 'progress', poll_interval: '200ms' });
     const seen = [];
     for await (const snapshot of job.watch({ intervalMs: 100 })) seen.push(snapshot);
-    world.simulator.setTiming({ queuedMs: 300, processingMs: 1200 });
+    world.simulator.configure({ queuedMs: 300, processingMs: 1200 });
     const statuses = seen.map((s) => s.status);
     assert.ok(statuses.includes('processing'), `statuses: ${statuses}`);
     assert.equal(statuses.at(-1), 'succeeded');
@@ -67,10 +67,10 @@ describe('GenerateVideo on a real dev server', () => {
   });
 
   test('polls are poll_interval apart, measured at the simulator', async () => {
-    world.simulator.setTiming({ queuedMs: 300, processingMs: 3000 });
+    world.simulator.configure({ queuedMs: 300, processingMs: 3000 });
     const job = await world.videos.start({ prompt: 'interval', poll_interval: '700ms' });
     const result = await job.result();
-    world.simulator.setTiming({ queuedMs: 300, processingMs: 1200 });
+    world.simulator.configure({ queuedMs: 300, processingMs: 1200 });
     const polls = world.simulator.callsTo('status').filter((c) => c.job_id === result.job_id).map((c) => c.at);
     assert.ok(polls.length >= 4, `polls: ${polls.length}`);
     const gaps = polls.slice(1).map((t, i) => t - polls[i]);
@@ -78,10 +78,10 @@ describe('GenerateVideo on a real dev server', () => {
   });
 
   test('the default poll interval is 5 s', async () => {
-    world.simulator.setTiming({ queuedMs: 0, processingMs: 9000 });
+    world.simulator.configure({ queuedMs: 0, processingMs: 9000 });
     const job = await world.videos.start({ prompt: 'default interval' });
     const result = await job.result();
-    world.simulator.setTiming({ queuedMs: 300, processingMs: 1200 });
+    world.simulator.configure({ queuedMs: 300, processingMs: 1200 });
     const polls = world.simulator.callsTo('status').filter((c) => c.job_id === result.job_id).map((c) => c.at);
     assert.ok(polls.length >= 2, `polls: ${polls.length}`);
     const gaps = polls.slice(1).map((t, i) => t - polls[i]);
@@ -117,11 +117,11 @@ describe('GenerateVideo on a real dev server', () => {
   });
 
   test('timeout: the deadline cancels the job upstream and fails with Timeout', async () => {
-    world.simulator.setTiming({ queuedMs: 300, processingMs: 60_000 });
+    world.simulator.configure({ queuedMs: 300, processingMs: 60_000 });
     const job = await world.videos.start({ prompt: 'too slow', poll_interval: '300ms', timeout: '3s' });
     const started = Date.now();
     const failure = await failureOf(job.result());
-    world.simulator.setTiming({ queuedMs: 300, processingMs: 1200 });
+    world.simulator.configure({ queuedMs: 300, processingMs: 1200 });
     assert.equal(failure.type, 'Timeout');
     assert.ok(Date.now() - started < 10_000);
     const progress = await job.progress();

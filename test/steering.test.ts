@@ -13,13 +13,13 @@ describe('steering a running video (infrai)', () => {
   });
   afterEach(() => {
     world.simulator.faults.clear();
-    world.simulator.setTiming({ queuedMs: 300, processingMs: 1200 });
+    world.simulator.configure({ queuedMs: 300, processingMs: 1200, infraiStatusUrl: true });
   });
   after(async () => {
     await world?.close();
   });
 
-  const slow = () => world.simulator.setTiming({ queuedMs: 1500, processingMs: 60_000 });
+  const slow = () => world.simulator.configure({ queuedMs: 1500, processingMs: 60_000 });
   const cancelsOf = (jobId: string) => world.simulator.callsTo('cancel').filter((c) => c.job_id === jobId);
   const jobOf = async (job: { progress(): Promise<{ job_id?: string; status: string }> }, status: string) =>
     eventually(async () => {
@@ -68,7 +68,7 @@ describe('steering a running video (infrai)', () => {
   });
 
   test('the deadline during processing cancels upstream and fails as Timeout', async () => {
-    world.simulator.setTiming({ queuedMs: 200, processingMs: 60_000 });
+    world.simulator.configure({ queuedMs: 200, processingMs: 60_000 });
     const job = await world.videos.start({ prompt: 'deadline', poll_interval: '200ms', timeout: '2s' });
     const failure = await failureOf(job.result());
     assert.equal(failure.type, 'Timeout');
@@ -128,10 +128,10 @@ describe('steering a running video (infrai)', () => {
   });
 
   test('manual fallback signal mid-job: the first job is cancelled upstream, the named model finishes', async () => {
-    world.simulator.setTiming({ queuedMs: 200, processingMs: 60_000 });
+    world.simulator.configure({ queuedMs: 200, processingMs: 60_000 });
     const job = await world.videos.start({ prompt: 'operator steers', fallback_models: ['wan-2-1', 'grok-video'], poll_interval: '200ms' });
     const firstJob = await jobOf(job, 'processing');
-    world.simulator.setTiming({ queuedMs: 200, processingMs: 800 });
+    world.simulator.configure({ queuedMs: 200, processingMs: 800 });
     await job.fallback({ model: 'grok-video', reason: 'too slow' });
     const result = await job.result();
     assert.equal(result.model, 'grok-video');
@@ -142,7 +142,7 @@ describe('steering a running video (infrai)', () => {
   });
 
   test('invalid fallback requests are refused: by the update at once, by the signal visibly', async () => {
-    world.simulator.setTiming({ queuedMs: 200, processingMs: 60_000 });
+    world.simulator.configure({ queuedMs: 200, processingMs: 60_000 });
     const job = await world.videos.start({ prompt: 'bad steering', fallback_models: ['wan-2-1'], poll_interval: '200ms' });
     await jobOf(job, 'processing');
     await assert.rejects(job.requestFallback({ model: 'no-such-model' }), (e: unknown) => e instanceof WorkflowUpdateFailedError && /unknown model/.test(String(e.cause?.message)));
@@ -158,7 +158,7 @@ describe('steering a running video (infrai)', () => {
     });
     assert.match(progress.rejected_requests[0].problem, /already tried/);
     assert.equal(progress.attempts.length, 1, 'the job goes on');
-    world.simulator.setTiming({ queuedMs: 200, processingMs: 500 });
+    world.simulator.configure({ queuedMs: 200, processingMs: 500 });
     assert.deepEqual(await job.requestFallback({}), { model: 'wan-2-1' });
     const result = await job.result();
     assert.equal(result.model, 'wan-2-1');
@@ -174,6 +174,13 @@ describe('steering a running video (infrai)', () => {
     assert.match(failure.message, /wan-2-1: Timeout/);
     const [details] = failure.details as [{ attempts: { model: string }[] }];
     assert.deepEqual(details.attempts.map((a) => a.model), ['veo-3-1-fast', 'wan-2-1']);
+  });
+
+  test('a finished job whose status answer has no URL gets one from download_url', async () => {
+    world.simulator.configure({ infraiStatusUrl: false });
+    const result = await world.videos.generate({ prompt: 'no url in status', poll_interval: '200ms' });
+    assert.ok(world.simulator.callsTo('download_url').some((c) => c.job_id === result.job_id));
+    assert.ok(result.video.sha256);
   });
 
   test('prefer builds the chain, never choosing sora-2', async () => {

@@ -64,7 +64,7 @@ describe('a worker killed mid-job', () => {
   });
 
   test('killed while polling: a new worker finishes the job, with exactly one submit', async () => {
-    world.simulator.setTiming({ queuedMs: 500, processingMs: 8000 });
+    world.simulator.configure({ queuedMs: 500, processingMs: 8000 });
     const first = await spawnWorker();
     const job = await videos.start({ prompt: 'crash me', poll_interval: '500ms' });
     await eventually(async () => (await job.progress()).status === 'processing', 30_000, 'processing');
@@ -80,7 +80,7 @@ describe('a worker killed mid-job', () => {
   });
 
   test('killed during submit: the retried submit reuses the idempotency key, one upstream job', async () => {
-    world.simulator.setTiming({ queuedMs: 300, processingMs: 1000 });
+    world.simulator.configure({ queuedMs: 300, processingMs: 1000 });
     const jobsBefore = world.simulator.jobs.size;
     // The gateway creates the job but answers slowly: the worker dies before it learns the job id.
     world.simulator.addFault({ route: 'submit', delayMs: 3000 });

@@ -3,17 +3,16 @@
  * activities-dependency-injection sample: tests pass fakes of the world here, never of Temporal.
  */
 import { Context } from '@temporalio/activity';
-import { BUILTIN_CATALOG, mergeCatalog } from '../catalog';
 import { fileURLToPath } from 'node:url';
-import type { VideoGateway } from '../gateway/types';
+import { BUILTIN_CATALOG, mergeCatalog } from '../catalog';
+import { FailureType } from '../contract';
 import { GatewayError } from '../gateway/errors';
 import { InferyGateway } from '../gateway/infery';
 import { InfraiGateway } from '../gateway/infrai';
+import type { SubmitRequest, VideoGateway } from '../gateway/types';
 import { INPUT_IMAGE_KEY, MAX_INPUT_IMAGE_BYTES, objectKey, type VideoStore } from '../store/types';
-import { FailureType } from '../contract';
-import type { SubmitRequest } from '../gateway/types';
 import { classified } from './failures';
-import { mirrorObject } from './mirror';
+import { mirrorObject, type MirroredObject } from './mirror';
 import { DEFAULT_DOWNLOAD_POLICY, type DownloadPolicy } from './safe-download';
 import type {
   CancelInput,
@@ -26,7 +25,6 @@ import type {
   SubmitInput,
   UpstreamCopy,
 } from './types';
-import type { MirroredObject } from './mirror';
 
 export interface ActivityDependencies {
   gateway: VideoGateway;
@@ -98,7 +96,12 @@ export function createActivities(deps: ActivityDependencies) {
     }),
 
     pollVideoJob: classified(async (input: PollInput): Promise<GatewayJob> => {
-      return deps.gateway.getJob(input.job_id, { signal: signal() });
+      const job = await deps.gateway.getJob(input.job_id, { signal: signal() });
+      // Some status answers leave the URL out of a finished job; ask for one where the dialect can.
+      if (job.status === 'succeeded' && !job.video_url && deps.gateway.freshDownloadUrl) {
+        job.video_url = await deps.gateway.freshDownloadUrl(job.job_id, { signal: signal() });
+      }
+      return job;
     }),
 
     cancelVideoJob: classified(async (input: CancelInput): Promise<CancelOutput> => {

@@ -31,6 +31,8 @@ export interface SimulatorOptions {
   downloadUrlTtlMs?: number;
   /** Serve this file as every video (default: the committed 4 s sample). */
   videoPath?: string;
+  /** infrai status answers carry video_url (default); false leaves it to get/download_url. */
+  infraiStatusUrl?: boolean;
 }
 
 export interface SimCall {
@@ -113,9 +115,9 @@ export class GatewaySimulator {
     return this.calls.filter((c) => c.route === route && (status === undefined || c.status === status));
   }
 
-  /** Set timing for jobs created from now on. */
-  setTiming(timing: { queuedMs?: number; processingMs?: number }): void {
-    Object.assign(this.options, timing);
+  /** Change options from now on (timing applies to jobs created after the call). */
+  configure(options: Partial<Omit<SimulatorOptions, 'apiKey' | 'host' | 'port'>>): void {
+    Object.assign(this.options, options);
   }
 
   // ---- routing ----------------------------------------------------------------------------------
@@ -376,7 +378,7 @@ export class GatewaySimulator {
     // infrai's status vocabulary differs from infery's; progress is not reported at all.
     const state = { queued: 'pending', processing: 'running', succeeded: 'succeeded', failed: 'failed', cancelled: 'cancelled' }[phase];
     const answer: Record<string, unknown> = { job_id: job.id, state };
-    if (phase === 'succeeded') {
+    if (phase === 'succeeded' && (full || this.options.infraiStatusUrl !== false)) {
       answer.video_url = this.signedUrl(job, 'video');
       answer.thumbnail_url = this.signedUrl(job, 'thumbnail');
     }

@@ -273,7 +273,7 @@ export async function GenerateVideo(input: GenerateVideoInput, carried?: Carried
   };
 
   /** Record a poll; true when the upstream job ended. */
-  const observe = (attempt: Attempt, job: GatewayJob): boolean => {
+  const observe = (job: GatewayJob): boolean => {
     if (job.status === 'queued') {
       status = 'queued';
       progress = 0;
@@ -403,14 +403,10 @@ export async function GenerateVideo(input: GenerateVideoInput, carried?: Carried
         finish(attempt, 'failed', FailureType.ProviderFailed, `status checks kept failing: ${message}`);
         continue;
       }
-      if (observe(attempt, job)) {
+      if (observe(job)) {
         if (job.status === 'succeeded' && job.video_url) return mirrorResult(attempt, job);
-        const type =
-          job.status === 'succeeded'
-            ? FailureType.ProviderFailed
-            : job.status === 'failed'
-              ? classifyJobError(job.error)
-              : FailureType.ProviderFailed;
+        // A job cancelled upstream by someone else, or in a state we do not know, is a provider failure.
+        const type = job.status === 'failed' ? classifyJobError(job.error) : FailureType.ProviderFailed;
         const why =
           job.status === 'succeeded'
             ? 'the job succeeded without a video URL'
