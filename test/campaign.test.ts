@@ -97,7 +97,7 @@ describe('VideoCampaign (infrai)', () => {
     const campaign = await world.videos.startCampaign({ videos: rows(6, 'cancel'), defaults: { poll_interval: '200ms' }, concurrency: 2 });
     await eventually(async () => (await campaign.progress()).running === 2, 20_000, 'two running');
     await campaign.pause();
-    assert.equal((await campaign.progress()).status, 'paused');
+    await eventually(async () => (await campaign.progress()).status === 'paused', 10_000, 'paused');
     await eventually(() => jobsOf('cancel').length === 2, 10_000, 'two upstream jobs');
     await campaign.cancel('campaign pulled');
     const result = await campaign.result();
