@@ -52,6 +52,20 @@ describe('a worker killed mid-job', () => {
     });
   }
 
+  /** The command line, connected by the TEMPORAL_* variables as a user's shell would be. */
+  function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+      cwd: ROOT,
+      env: { ...process.env, TEMPORAL_ADDRESS: world.server.address, TEMPORAL_NAMESPACE: 'default', VIDEO_TASK_QUEUE: taskQueue },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (d) => (stdout += d));
+    child.stderr!.on('data', (d) => (stderr += d));
+    return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
+  }
+
   before(async () => {
     world = await startWorld();
     videos = new VideoClient(world.client, { taskQueue });
@@ -95,5 +109,19 @@ describe('a worker killed mid-job', () => {
     assert.equal(world.simulator.jobs.size, jobsBefore + 1, 'one upstream job, not two');
     assert.equal(submits.length, 2, 'the submit was retried');
     assert.equal(submits[0].idempotency_key, submits[1].idempotency_key);
+  });
+
+  test('the generate command starts a job, shows progress and prints the result', async () => {
+    world.simulator.configure({ queuedMs: 200, processingMs: 1500 });
+    await spawnWorker();
+    const { code, stdout, stderr } = await runCli(['generate', '--json', JSON.stringify({ prompt: 'from the command line', poll_interval: '300ms' })]);
+    assert.equal(code, 0, stderr);
+    const result = JSON.parse(stdout);
+    assert.equal(result.status, 'succeeded');
+    assert.match(stderr, /started video-/);
+    assert.match(stderr, /succeeded/);
+    const bad = await runCli(['generate', '--json', JSON.stringify({ prompt: 'x', duration_seconds: -4 })]);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /duration_seconds/);
   });
 });
