@@ -2,7 +2,13 @@
  * The client library for backend services: start a GenerateVideo (deduplicated by idempotency_key),
  * watch its progress as an async iterator, await its result, steer it.
  */
-import { Client, Connection, WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
+import {
+  Client,
+  Connection,
+  WorkflowExecutionAlreadyStartedError,
+  type WorkflowHandle,
+} from '@temporalio/client';
+import type { Workflow } from '@temporalio/common';
 import { ApplicationFailure } from '@temporalio/common';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { createHash, randomUUID } from 'node:crypto';
@@ -56,6 +62,37 @@ const IMAGE_TYPES: [string, (b: Buffer) => boolean, string][] = [
 const invalidInput = (message: string) =>
   ApplicationFailure.create({ type: FailureType.InvalidInput, message, nonRetryable: true });
 
+/**
+ * A workflow's progress query, read every `intervalMs`, yielded whenever `keyOf` changes, until the
+ * snapshot is final or the workflow has closed (its last state is still read and yielded).
+ */
+async function* snapshots<T>(
+  handle: WorkflowHandle,
+  read: () => Promise<T>,
+  keyOf: (snapshot: T) => string,
+  isFinal: (snapshot: T) => boolean,
+  options: { intervalMs?: number; signal?: AbortSignal },
+): AsyncGenerator<T> {
+  let last = '';
+  for (;;) {
+    if (options.signal?.aborted) return;
+    // Closed before the read means the read saw the final state.
+    const { status } = await handle.describe();
+    const open = status.name === 'RUNNING' || status.name === 'CONTINUED_AS_NEW';
+    const snapshot = await read().catch(() => undefined); // e.g. refused before handlers existed
+    if (snapshot !== undefined) {
+      const key = keyOf(snapshot);
+      if (key !== last) {
+        last = key;
+        yield snapshot;
+      }
+      if (isFinal(snapshot)) return;
+    }
+    if (!open) return;
+    await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 1000));
+  }
+}
+
 export class VideoJob {
   constructor(readonly handle: WorkflowHandle<typeof GenerateVideo>) {}
 
@@ -75,29 +112,14 @@ export class VideoJob {
    * Progress snapshots until the job ends: one whenever status or progress changes (checked every
    * `intervalMs`), the last one with a final status. Stops quietly if the workflow closes without one.
    */
-  async *watch(options: { intervalMs?: number; signal?: AbortSignal } = {}): AsyncGenerator<VideoProgress> {
-    let last = '';
-    for (;;) {
-      if (options.signal?.aborted) return;
-      let snapshot: VideoProgress | undefined;
-      try {
-        snapshot = await this.progress();
-      } catch {
-        const { status } = await this.handle.describe();
-        if (status.name !== 'RUNNING') return;
-      }
-      if (snapshot) {
-        const key = `${snapshot.status}/${snapshot.progress}/${snapshot.attempt}`;
-        if (key !== last) {
-          last = key;
-          yield snapshot;
-        }
-        if (FINAL_STATUSES.includes(snapshot.status)) return;
-        const { status } = await this.handle.describe();
-        if (status.name !== 'RUNNING' && status.name !== 'CONTINUED_AS_NEW') return;
-      }
-      await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 1000));
-    }
+  watch(options: { intervalMs?: number; signal?: AbortSignal } = {}): AsyncGenerator<VideoProgress> {
+    return snapshots(
+      this.handle,
+      () => this.progress(),
+      (p) => `${p.status}/${p.progress}/${p.attempt}`,
+      (p) => FINAL_STATUSES.includes(p.status),
+      options,
+    );
   }
 
   cancel(reason?: string): Promise<void> {
@@ -130,23 +152,14 @@ export class CampaignJob {
   }
 
   /** Progress snapshots while the campaign runs, one per change, checked every `intervalMs`. */
-  async *watch(options: { intervalMs?: number } = {}): AsyncGenerator<CampaignProgress> {
-    let last = '';
-    for (;;) {
-      const { status } = await this.handle.describe();
-      const running = status.name === 'RUNNING';
-      const snapshot = await this.progress().catch(() => undefined);
-      if (snapshot) {
-        const { elapsed_ms: _elapsed, ...rest } = snapshot;
-        const key = JSON.stringify(rest);
-        if (key !== last) {
-          last = key;
-          yield snapshot;
-        }
-      }
-      if (!running && status.name !== 'CONTINUED_AS_NEW') return;
-      await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 1000));
-    }
+  watch(options: { intervalMs?: number; signal?: AbortSignal } = {}): AsyncGenerator<CampaignProgress> {
+    return snapshots(
+      this.handle,
+      () => this.progress(),
+      ({ elapsed_ms: _elapsed, ...rest }) => JSON.stringify(rest),
+      () => false, // a campaign's progress has no final status of its own: it ends when the workflow closes
+      options,
+    );
   }
 
   /** Stop starting videos, cancel the running ones (and their upstream jobs); the result lists all. */
@@ -205,21 +218,28 @@ export class VideoClient {
     const parsed = GenerateVideoRequest.safeParse(input);
     if (!parsed.success) throw invalidInput(`invalid GenerateVideo input: ${describeIssues(parsed.error)}`);
     const workflowId = options.workflowId ?? input.idempotency_key ?? `video-${randomUUID()}`;
+    const summary = `${input.model ?? input.prefer ?? 'default model'}: ${input.prompt.slice(0, 100)}`;
+    return new VideoJob(await this.startOnce<typeof GenerateVideo>(WorkflowType.generateVideo, workflowId, [input], summary));
+  }
+
+  /** Start once per workflow id: a running or finished workflow with that id is returned instead. */
+  private async startOnce<W extends Workflow>(
+    type: string,
+    workflowId: string,
+    args: unknown[],
+    summary: string,
+  ): Promise<WorkflowHandle<W>> {
     try {
-      const handle = await this.client.workflow.start<typeof GenerateVideo>(WorkflowType.generateVideo, {
+      return await this.client.workflow.start(type, {
         taskQueue: this.taskQueue,
         workflowId,
-        args: [input],
-        // Shown in the Temporal UI's workflow list and page.
-        staticSummary: `${input.model ?? input.prefer ?? 'default model'}: ${input.prompt.slice(0, 100)}`,
+        args,
+        staticSummary: summary, // shown in the Temporal UI
         workflowIdConflictPolicy: 'USE_EXISTING',
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
       });
-      return new VideoJob(handle);
     } catch (error) {
-      if (error instanceof WorkflowExecutionAlreadyStartedError) {
-        return new VideoJob(this.client.workflow.getHandle<typeof GenerateVideo>(workflowId));
-      }
+      if (error instanceof WorkflowExecutionAlreadyStartedError) return this.client.workflow.getHandle<W>(workflowId);
       throw error;
     }
   }
@@ -234,22 +254,8 @@ export class VideoClient {
     const { problems } = campaignRows(parsed.data);
     if (problems.length) throw invalidInput(`${problems.length} invalid row(s): ${problems.slice(0, 10).join('; ')}`);
     const workflowId = options.workflowId ?? `campaign-${randomUUID()}`;
-    try {
-      const handle = await this.client.workflow.start<typeof VideoCampaign>(WorkflowType.videoCampaign, {
-        taskQueue: this.taskQueue,
-        workflowId,
-        args: [input],
-        staticSummary: `campaign of ${input.videos.length} videos`,
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      });
-      return new CampaignJob(handle);
-    } catch (error) {
-      if (error instanceof WorkflowExecutionAlreadyStartedError) {
-        return new CampaignJob(this.client.workflow.getHandle<typeof VideoCampaign>(workflowId));
-      }
-      throw error;
-    }
+    const summary = `campaign of ${input.videos.length} videos`;
+    return new CampaignJob(await this.startOnce<typeof VideoCampaign>(WorkflowType.videoCampaign, workflowId, [input], summary));
   }
 
   /** A job started earlier, by its workflow id. */
