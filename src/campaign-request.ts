@@ -3,6 +3,7 @@
  * checked before anything starts, so a bad row fails the campaign before any money is spent.
  */
 import { z } from 'zod';
+import { invalidInput } from './failures';
 import { describeIssues, GenerateVideoRequest, type GenerateVideoInput } from './request';
 
 /** Rows travel in workflow history; past this, split the campaign (or page it from storage, not built). */
@@ -28,24 +29,35 @@ export type VideoCampaignInput = z.input<typeof VideoCampaignInput>;
 
 export interface CampaignRow {
   id: string;
+  /** What the row's GenerateVideo child is started with: the row over the defaults. */
   request: GenerateVideoInput;
+  /** The same, normalised (for cost estimates). */
+  parsed: GenerateVideoRequest;
 }
 
-/** The rows, each merged over the defaults and validated; or every problem, by row. */
-export function campaignRows(
-  input: z.output<typeof VideoCampaignInput>,
-): { rows: CampaignRow[]; problems: string[] } {
+/**
+ * The campaign's settings and its rows, each merged over the defaults and validated; or an
+ * InvalidInput failure naming the bad rows, so nothing starts when any row is wrong.
+ */
+export function parseCampaign(input: unknown): { config: z.output<typeof VideoCampaignInput>; rows: CampaignRow[] } {
+  const parsedInput = VideoCampaignInput.safeParse(input);
+  if (!parsedInput.success) throw invalidInput(`invalid VideoCampaign input: ${describeIssues(parsedInput.error)}`);
+  const config = parsedInput.data;
   const rows: CampaignRow[] = [];
   const problems: string[] = [];
   const seen = new Set<string>();
-  input.videos.forEach((video, index) => {
+  config.videos.forEach((video, index) => {
     const { id = String(index + 1), ...fields } = video;
     if (seen.has(id)) problems.push(`row ${index + 1}: duplicate id "${id}"`);
     seen.add(id);
-    const request = { ...input.defaults, ...fields } as GenerateVideoInput;
+    const request = { ...config.defaults, ...fields } as GenerateVideoInput;
     const parsed = GenerateVideoRequest.safeParse(request);
     if (!parsed.success) problems.push(`row ${index + 1} (${id}): ${describeIssues(parsed.error)}`);
-    rows.push({ id, request });
+    else rows.push({ id, request, parsed: parsed.data });
   });
-  return { rows, problems };
+  if (problems.length) {
+    const more = problems.length > 10 ? ` (and ${problems.length - 10} more)` : '';
+    throw invalidInput(`${problems.length} invalid row(s), nothing was started: ${problems.slice(0, 10).join('; ')}${more}`);
+  }
+  return { config, rows };
 }

@@ -93,6 +93,18 @@ export interface VideoParams {
   aspect_ratio: string;
 }
 
+/** The request's params, with the defaults for what it leaves out (the model's shortest usual clip, 720p, 16:9). */
+export function requestedParams(
+  spec: ModelSpec,
+  request: { duration_seconds?: number; resolution?: string; aspect_ratio?: string },
+): VideoParams {
+  return {
+    duration_seconds: request.duration_seconds ?? Math.min(4, spec.max_duration_seconds),
+    resolution: request.resolution ?? '720p',
+    aspect_ratio: request.aspect_ratio ?? '16:9',
+  };
+}
+
 /** Why a request does not fit a model, naming the allowed values; empty when it fits. */
 export function capabilityProblems(spec: ModelSpec, params: VideoParams): string[] {
   const problems: string[] = [];

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { parseDuration } from './duration';
+import { invalidInput } from './failures';
 import { INPUT_IMAGE_KEY } from './store/types';
 
 export const MIN_POLL_INTERVAL_MS = 100;
@@ -95,6 +96,13 @@ export const GenerateVideoRequest = RawGenerateVideoInput.superRefine((input, ct
   timeout_ms: input.timeout,
 }));
 export type GenerateVideoRequest = z.output<typeof GenerateVideoRequest>;
+
+/** The normalised request, or an InvalidInput failure naming every problem. */
+export function parseGenerateVideoInput(input: unknown): GenerateVideoRequest {
+  const parsed = GenerateVideoRequest.safeParse(input);
+  if (!parsed.success) throw invalidInput(`invalid GenerateVideo input: ${describeIssues(parsed.error)}`);
+  return parsed.data;
+}
 
 /** Every zod issue as one line a person can act on: "duration_seconds: too big". */
 export function describeIssues(error: z.ZodError): string {

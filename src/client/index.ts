@@ -9,13 +9,12 @@ import {
   type WorkflowHandle,
 } from '@temporalio/client';
 import type { Workflow } from '@temporalio/common';
-import { ApplicationFailure } from '@temporalio/common';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { createHash, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { taskQueue as defaultTaskQueue } from '../config';
-import { FailureType, WorkflowType, type VideoStatus } from '../contract';
-import { describeIssues, GenerateVideoRequest, type GenerateVideoInput } from '../request';
+import { WorkflowType, type VideoStatus } from '../contract';
+import { parseGenerateVideoInput, type GenerateVideoInput } from '../request';
 import { MAX_INPUT_IMAGE_BYTES, type VideoStore } from '../store/types';
 import {
   cancelSignal,
@@ -29,7 +28,8 @@ import {
 } from '../workflows/messages';
 import type { GenerateVideo } from '../workflows/generate-video';
 import type { VideoCampaign } from '../workflows/video-campaign';
-import { campaignRows, VideoCampaignInput } from '../campaign-request';
+import { parseCampaign, type VideoCampaignInput } from '../campaign-request';
+import { invalidInput } from '../failures';
 import {
   campaignCancelSignal,
   campaignPauseSignal,
@@ -59,8 +59,6 @@ const IMAGE_TYPES: [string, (b: Buffer) => boolean, string][] = [
   ['gif', (b) => b.subarray(0, 4).toString('latin1') === 'GIF8', 'image/gif'],
 ];
 
-const invalidInput = (message: string) =>
-  ApplicationFailure.create({ type: FailureType.InvalidInput, message, nonRetryable: true });
 
 /**
  * A workflow's progress query, read every `intervalMs`, yielded whenever `keyOf` changes, until the
@@ -215,8 +213,7 @@ export class VideoClient {
    */
   async start(original: GenerateVideoInput, options: { workflowId?: string } = {}): Promise<VideoJob> {
     const input = await this.referenceImage(original);
-    const parsed = GenerateVideoRequest.safeParse(input);
-    if (!parsed.success) throw invalidInput(`invalid GenerateVideo input: ${describeIssues(parsed.error)}`);
+    parseGenerateVideoInput(input);
     const workflowId = options.workflowId ?? input.idempotency_key ?? `video-${randomUUID()}`;
     const summary = `${input.model ?? input.prefer ?? 'default model'}: ${input.prompt.slice(0, 100)}`;
     return new VideoJob(await this.startOnce<typeof GenerateVideo>(WorkflowType.generateVideo, workflowId, [input], summary));
@@ -249,10 +246,7 @@ export class VideoClient {
    * fails before anything starts. Inline images in rows are not moved to the store: use image_url.
    */
   async startCampaign(input: VideoCampaignInput, options: { workflowId?: string } = {}): Promise<CampaignJob> {
-    const parsed = VideoCampaignInput.safeParse(input);
-    if (!parsed.success) throw invalidInput(`invalid VideoCampaign input: ${describeIssues(parsed.error)}`);
-    const { problems } = campaignRows(parsed.data);
-    if (problems.length) throw invalidInput(`${problems.length} invalid row(s): ${problems.slice(0, 10).join('; ')}`);
+    parseCampaign(input);
     const workflowId = options.workflowId ?? `campaign-${randomUUID()}`;
     const summary = `campaign of ${input.videos.length} videos`;
     return new CampaignJob(await this.startOnce<typeof VideoCampaign>(WorkflowType.videoCampaign, workflowId, [input], summary));

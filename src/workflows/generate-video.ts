@@ -27,15 +27,16 @@ import {
   estimateCredits,
   fallbackChain,
   firstModel,
-  type VideoParams,
+  requestedParams,
 } from '../catalog';
 import { FailureType, FINAL_FAILURE_TYPES, type VideoStatus } from '../contract';
 import { classifyJobError } from '../gateway/errors';
 import type { GatewayJob } from '../gateway/types';
-import { describeIssues, GenerateVideoRequest, type GenerateVideoInput } from '../request';
+import { invalidInput } from '../failures';
+import { describeIssues, parseGenerateVideoInput, type GenerateVideoInput, type GenerateVideoRequest } from '../request';
 import {
   type Attempt,
-  CancelRequest,
+  cancelReason,
   cancelSignal,
   FallbackRequest,
   fallbackSignal,
@@ -93,17 +94,13 @@ export interface CarriedState {
   rejected_requests: VideoProgress['rejected_requests'];
 }
 
-const invalid = (message: string) => ApplicationFailure.create({ type: FailureType.InvalidInput, message, nonRetryable: true });
-
 /** Progress while the upstream gives none: rises with time, never reaches the end on its own. */
 function estimatedProgress(processingMs: number): number {
   return Math.min(90, Math.round(90 * (1 - Math.exp(-processingMs / 45_000))));
 }
 
 export async function GenerateVideo(input: GenerateVideoInput, carried?: CarriedState): Promise<VideoResult> {
-  const parsed = GenerateVideoRequest.safeParse(input);
-  if (!parsed.success) throw invalid(`invalid GenerateVideo input: ${describeIssues(parsed.error)}`);
-  const request = parsed.data;
+  const request = parseGenerateVideoInput(input);
   const info = workflowInfo();
 
   // Handlers are registered before the first await, so no query or signal finds the workflow deaf.
@@ -153,9 +150,7 @@ export async function GenerateVideo(input: GenerateVideoInput, carried?: Carried
     return { request: parsed.data, problem: fallbackProblem(parsed.data) };
   };
   setHandler(cancelSignal, (raw) => {
-    // Even a malformed cancel is a cancel: stopping is always safe.
-    const parsed = CancelRequest.safeParse(raw ?? {});
-    state.cancel_reason ??= (parsed.success && parsed.data.reason) || 'cancelled by request';
+    state.cancel_reason ??= cancelReason(raw);
   });
   // A signal cannot answer: a refused request is recorded where the progress query and the UI show it.
   setHandler(fallbackSignal, (raw) => {
@@ -234,12 +229,7 @@ export async function GenerateVideo(input: GenerateVideoInput, carried?: Carried
   /** Start the next attempt on `model`: fit the request to it and submit. */
   const submit = async (model: string): Promise<void> => {
     const spec = state.catalog[model];
-    const base: VideoParams = {
-      duration_seconds: request.duration_seconds ?? Math.min(4, spec.max_duration_seconds),
-      resolution: request.resolution ?? '720p',
-      aspect_ratio: request.aspect_ratio ?? '16:9',
-    };
-    const { params, adjustments } = adaptParams(spec, base);
+    const { params, adjustments } = adaptParams(spec, requestedParams(spec, request));
     const attempt: Attempt = {
       attempt: state.attempts.length + 1,
       model,
@@ -447,16 +437,11 @@ async function checkedCatalogAndChain(request: GenerateVideoRequest): Promise<Pi
   if (problem) log.warn('Using the built-in model catalog', { source, problem });
   const model = request.model ?? firstModel(catalog, request.prefer);
   const known = Object.keys(catalog).join(', ');
-  if (!catalog[model]) throw invalid(`unknown model "${model}" (known: ${known})`);
+  if (!catalog[model]) throw invalidInput(`unknown model "${model}" (known: ${known})`);
   for (const m of request.fallback_models ?? []) {
-    if (!catalog[m]) throw invalid(`unknown fallback model "${m}" (known: ${known})`);
+    if (!catalog[m]) throw invalidInput(`unknown fallback model "${m}" (known: ${known})`);
   }
-  const spec = catalog[model];
-  const problems = capabilityProblems(spec, {
-    duration_seconds: request.duration_seconds ?? Math.min(4, spec.max_duration_seconds),
-    resolution: request.resolution ?? '720p',
-    aspect_ratio: request.aspect_ratio ?? '16:9',
-  });
-  if (problems.length) throw invalid(problems.join('; '));
+  const problems = capabilityProblems(catalog[model], requestedParams(catalog[model], request));
+  if (problems.length) throw invalidInput(problems.join('; '));
   return { catalog, chain: fallbackChain(catalog, model, request) };
 }

@@ -11,6 +11,12 @@ import type { VideoStatus } from '../contract';
 export const CancelRequest = z.object({ reason: z.string().max(1000).optional() }).strict();
 export type CancelRequest = z.infer<typeof CancelRequest>;
 
+/** The reason a cancel gives. Even a malformed cancel is a cancel: stopping is always safe. */
+export function cancelReason(raw: unknown): string {
+  const parsed = CancelRequest.safeParse(raw ?? {});
+  return (parsed.success && parsed.data.reason) || 'cancelled by request';
+}
+
 export const FallbackRequest = z
   .object({
     /** The model to move to; the next one in the chain when absent. */

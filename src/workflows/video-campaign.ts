@@ -16,10 +16,9 @@ import {
   startChild,
   workflowInfo,
 } from '@temporalio/workflow';
-import { campaignRows, VideoCampaignInput, type CampaignRow } from '../campaign-request';
-import { BUILTIN_CATALOG, DEFAULT_MODEL, estimateCredits } from '../catalog';
+import { parseCampaign, type CampaignRow, type VideoCampaignInput } from '../campaign-request';
+import { BUILTIN_CATALOG, DEFAULT_MODEL, estimateCredits, requestedParams } from '../catalog';
 import { FailureType } from '../contract';
-import { describeIssues } from '../request';
 import {
   campaignCancelSignal,
   campaignPauseSignal,
@@ -31,7 +30,7 @@ import {
   type CampaignVideo,
 } from './campaign-messages';
 import { GenerateVideo } from './generate-video';
-import { CancelRequest, type Attempt } from './messages';
+import { cancelReason, type Attempt } from './messages';
 
 /** Children started per run before continuing as new, whatever the server suggests. */
 const CHILDREN_PER_RUN = 500;
@@ -46,15 +45,11 @@ export interface CampaignCarried {
   cancel_reason?: string;
 }
 
-const invalid = (message: string) => ApplicationFailure.create({ type: FailureType.InvalidInput, message, nonRetryable: true });
-
 /** What the catalog says a row will cost; 0 where it has no price (the budget cannot count those). */
-function estimateRow(row: CampaignRow): number {
-  const request = row.request;
-  const spec = BUILTIN_CATALOG[request.model ?? DEFAULT_MODEL];
+function estimateRow({ parsed }: CampaignRow): number {
+  const spec = BUILTIN_CATALOG[parsed.model ?? DEFAULT_MODEL];
   if (!spec) return 0;
-  const duration = request.duration_seconds ?? request.duration ?? Math.min(4, spec.max_duration_seconds);
-  return estimateCredits(spec, { duration_seconds: duration, resolution: request.resolution ?? '720p', n: request.n }) ?? 0;
+  return estimateCredits(spec, { ...requestedParams(spec, parsed), n: parsed.n }) ?? 0;
 }
 
 /** A failed child as a campaign entry, with the credits its abandoned or failed jobs may still cost. */
@@ -73,14 +68,7 @@ function failedVideo(base: Pick<CampaignVideo, 'id' | 'workflow_id'>, error: unk
 }
 
 export async function VideoCampaign(input: VideoCampaignInput, carried?: CampaignCarried): Promise<CampaignResult> {
-  const parsed = VideoCampaignInput.safeParse(input);
-  if (!parsed.success) throw invalid(`invalid VideoCampaign input: ${describeIssues(parsed.error)}`);
-  const config = parsed.data;
-  const { rows, problems } = campaignRows(config);
-  if (problems.length) {
-    const more = problems.length > 10 ? ` (and ${problems.length - 10} more)` : '';
-    throw invalid(`${problems.length} invalid row(s), nothing was started: ${problems.slice(0, 10).join('; ')}${more}`);
-  }
+  const { config, rows } = parseCampaign(input);
 
   const state: CampaignCarried = carried ?? {
     next: 0,
@@ -112,8 +100,7 @@ export async function VideoCampaign(input: VideoCampaignInput, carried?: Campaig
 
   setHandler(campaignProgressQuery, progress);
   setHandler(campaignCancelSignal, (raw) => {
-    const parsed = CancelRequest.safeParse(raw ?? {});
-    state.cancel_reason ??= (parsed.success && parsed.data.reason) || 'cancelled by request';
+    state.cancel_reason ??= cancelReason(raw);
   });
   setHandler(campaignPauseSignal, () => void (state.paused = true));
   setHandler(campaignResumeSignal, () => void (state.paused = false));
@@ -167,8 +154,9 @@ export async function VideoCampaign(input: VideoCampaignInput, carried?: Campaig
       (video, i) =>
         video ?? { id: rows[i].id, workflow_id: `${workflowInfo().workflowId}/${rows[i].id}`, status: 'skipped' as const, error: reason },
     );
-    state.videos = videos;
-    return { ...progress(), status: state.cancel_reason ? 'cancelled' : budgetExhausted ? 'budget_exhausted' : 'completed', videos };
+    state.videos = videos; // so the progress query of the finished campaign counts the skipped rows too
+    const last = status();
+    return { ...progress(), status: last === 'running' || last === 'paused' ? 'completed' : last, videos };
   };
 
   try {
