@@ -36,18 +36,27 @@ const WorkerEnv = z
     path: ['VIDEO_API_KEY'],
   });
 
+/** The simulator is the embedded default on a developer's machine, never a production worker's. */
+const NO_SIMULATOR_IN_PRODUCTION =
+  'VIDEO_API_BASE_URL is required when NODE_ENV=production (without it the worker would serve real traffic with the gateway simulator)';
+
 export type WorkerConfig = z.output<typeof WorkerEnv>;
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
+/**
+ * The worker's configuration. An empty variable counts as unset (`docker compose` passes `VAR=""` for
+ * a variable it was told about but not given).
+ */
 export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
   const relevant = Object.fromEntries(
-    Object.entries(env).filter(([key, value]) => key.startsWith('VIDEO_') && value !== undefined),
+    Object.entries(env).filter(([key, value]) => key.startsWith('VIDEO_') && value !== undefined && value.trim() !== ''),
   );
   const parsed = WorkerEnv.safeParse(relevant);
   if (!parsed.success) throw new ConfigError(`invalid worker configuration: ${describeIssues(parsed.error)}`);
+  if (!parsed.data.VIDEO_API_BASE_URL && env.NODE_ENV === 'production') throw new ConfigError(NO_SIMULATOR_IN_PRODUCTION);
   return parsed.data;
 }
 

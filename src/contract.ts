@@ -24,6 +24,10 @@ export const FailureType = {
   ProviderFailed: 'ProviderFailed',
   MirrorFailed: 'MirrorFailed',
   AllModelsFailed: 'AllModelsFailed',
+  /** A submit that could pass `max_credits` was not made. */
+  BudgetExceeded: 'BudgetExceeded',
+  /** The client was given an `idempotency_key` already used for a different input. */
+  IdempotencyConflict: 'IdempotencyConflict',
 } as const;
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
 
@@ -33,6 +37,7 @@ export const FINAL_FAILURE_TYPES: readonly FailureType[] = [
   FailureType.SafetyRefusal,
   FailureType.InsufficientCredit,
   FailureType.Unauthorized,
+  FailureType.BudgetExceeded,
 ];
 
 export const VIDEO_STATUSES = [

@@ -17,6 +17,12 @@ export const MAX_TIMEOUT_MS = 24 * 3_600_000;
  */
 export const MAX_INLINE_IMAGE_BASE64_CHARS = 256 * 1024;
 
+/** Standard base64 with padding; line breaks allowed, as MIME writes it. Empty is not an image. */
+function isBase64(text: string): boolean {
+  const compact = text.replace(/\r?\n/g, '');
+  return compact.length > 0 && compact.length % 4 === 0 && /^[A-Za-z0-9+/]+={0,2}$/.test(compact);
+}
+
 const durationText = (what: string, min: number, max: number) =>
   z.union([z.string(), z.number()]).transform((value, ctx) => {
     const ms = parseDuration(value);
@@ -50,6 +56,7 @@ const RawGenerateVideoInput = z
       .max(MAX_INLINE_IMAGE_BASE64_CHARS, {
         message: `image_base64 is larger than ${MAX_INLINE_IMAGE_BASE64_CHARS} characters; pass image_url instead`,
       })
+      .refine(isBase64, 'image_base64 is not base64 (RFC 4648, standard alphabet, padded)')
       .optional(),
     /** An input image kept out of history: a store key written by the client library (inputs/<sha256>.<ext>). */
     image_ref: z.string().regex(INPUT_IMAGE_KEY, 'image_ref must be a key written by the client library').optional(),
@@ -57,6 +64,8 @@ const RawGenerateVideoInput = z
     fallback_models: z.array(z.string().trim().min(1)).max(10).optional(),
     prefer: z.enum(['balanced', 'cheapest', 'smartest']).optional(),
     idempotency_key: z.string().trim().min(1).max(200).optional(),
+    /** The most this video may cost, in the catalog's credits, counting every attempt; absent: no cap. */
+    max_credits: z.number().nonnegative().optional(),
     poll_interval: durationText('poll_interval', MIN_POLL_INTERVAL_MS, 600_000).default(5000),
     timeout: durationText('timeout', 1000, MAX_TIMEOUT_MS).default(3_600_000),
   })
@@ -92,6 +101,7 @@ export const GenerateVideoRequest = RawGenerateVideoInput.superRefine((input, ct
   fallback_models: input.fallback_models,
   prefer: input.prefer,
   idempotency_key: input.idempotency_key,
+  max_credits: input.max_credits,
   poll_interval_ms: input.poll_interval,
   timeout_ms: input.timeout,
 }));

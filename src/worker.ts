@@ -58,6 +58,7 @@ export async function dependenciesFromConfig(
         maxBytes: config.VIDEO_MIRROR_MAX_BYTES,
       },
       upstreamCopy: { pinFile: config.VIDEO_UPSTREAM_PIN, retentionDays: config.VIDEO_UPSTREAM_RETENTION_DAYS },
+      simulated: !!simulator,
     },
   };
 }

@@ -43,3 +43,20 @@ describe('worker configuration', () => {
     assert.equal(s3.describe('wf/video.mp4'), 's3://my-bucket/some/prefix/wf/video.mp4');
   });
 });
+
+describe('worker configuration: empty and production', () => {
+  test('an empty variable counts as unset (docker compose passes VAR="")', () => {
+    const config = loadWorkerConfig({ VIDEO_API_BASE_URL: '', VIDEO_API_KEY: '', VIDEO_STORE: ' ' });
+    assert.equal(config.VIDEO_API_BASE_URL, undefined);
+    assert.equal(config.VIDEO_STORE, './videos');
+  });
+
+  test('NODE_ENV=production refuses to fall back to the simulator', () => {
+    assert.throws(() => loadWorkerConfig({ NODE_ENV: 'production' }), (e: Error) => e instanceof ConfigError && /VIDEO_API_BASE_URL is required/.test(e.message));
+    assert.throws(() => loadWorkerConfig({ NODE_ENV: 'production', VIDEO_API_BASE_URL: '' }), ConfigError);
+    const real = loadWorkerConfig({ NODE_ENV: 'production', VIDEO_API_BASE_URL: 'https://api.infery.ai', VIDEO_API_KEY: 'k' });
+    assert.equal(real.VIDEO_API_BASE_URL, 'https://api.infery.ai');
+    // On a developer's machine the simulator stays the embedded default.
+    assert.equal(loadWorkerConfig({ NODE_ENV: 'development' }).VIDEO_API_BASE_URL, undefined);
+  });
+});

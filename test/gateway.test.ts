@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { mergeCatalog } from '../src/catalog';
-import { GatewayError, InferyGateway, InfraiGateway } from '../src/gateway';
+import { GatewayError, InferyGateway, InfraiGateway, type VideoGateway } from '../src/gateway';
 import { classifyHttpError, parseRetryAfter } from '../src/gateway/errors';
 import { JobResponse } from '../src/gateway/schemas';
 import { SAFETY_REFUSAL } from '../src/simulator/faults';
@@ -204,9 +204,10 @@ describe('infery extras', () => {
     assert.equal(file.filename, 'hero.mp4');
   });
 
-  test('infery cannot cancel upstream, and says so', async () => {
-    assert.equal(gateway.canCancel, false);
-    assert.equal(await gateway.cancel(), false);
+  test('infery has no cancel endpoint, so its client has no cancel method', () => {
+    const asGateway: VideoGateway = gateway;
+    assert.equal(asGateway.cancel, undefined);
+    assert.equal(asGateway.supports.multipleVideos, true);
   });
 });
 

@@ -4,15 +4,27 @@
  * retrying. No activity loops on its own.
  */
 import { ApplicationFailure } from '@temporalio/common';
+import { FailureType } from '../contract';
 import { GatewayError } from '../gateway/errors';
+import { UnsafeKeyError } from '../store/types';
+
+/**
+ * The longest Retry-After we wait in one go. Every activity's schedule-to-close is the job's deadline,
+ * which bounds the total; this keeps one absurd header from parking a retry for days.
+ */
+export const MAX_RETRY_AFTER_MS = 10 * 60_000;
 
 export function toApplicationFailure(error: unknown): unknown {
+  if (error instanceof UnsafeKeyError) {
+    return ApplicationFailure.create({ type: FailureType.InvalidInput, message: error.message, nonRetryable: true });
+  }
   if (!(error instanceof GatewayError)) return error;
+  const { retryAfterMs } = error.details;
   return ApplicationFailure.create({
     type: error.type,
     message: error.message,
     nonRetryable: !error.details.retryable,
-    nextRetryDelay: error.details.retryAfterMs,
+    nextRetryDelay: retryAfterMs === undefined ? undefined : Math.min(retryAfterMs, MAX_RETRY_AFTER_MS),
     details: [{ http_status: error.details.status, code: error.details.code }],
   });
 }

@@ -7,8 +7,6 @@ import { fileURLToPath } from 'node:url';
 import { BUILTIN_CATALOG, mergeCatalog } from '../catalog';
 import { FailureType } from '../contract';
 import { GatewayError } from '../gateway/errors';
-import { InferyGateway } from '../gateway/infery';
-import { InfraiGateway } from '../gateway/infrai';
 import type { SubmitRequest, VideoGateway } from '../gateway/types';
 import { INPUT_IMAGE_KEY, MAX_INPUT_IMAGE_BYTES, objectKey, type VideoStore } from '../store/types';
 import { classified } from './failures';
@@ -23,6 +21,7 @@ import type {
   MirrorOutput,
   PollInput,
   SubmitInput,
+  SubmitOutput,
   UpstreamCopy,
 } from './types';
 
@@ -34,6 +33,8 @@ export interface ActivityDependencies {
   catalogTtlMs?: number;
   /** A gateway-side copy besides ours: infery pins the file, infrai keeps the job for N days (1-90). */
   upstreamCopy?: { pinFile?: boolean; retentionDays?: number };
+  /** The gateway is the built-in simulator: every job result says so (`simulated: true`). */
+  simulated?: boolean;
 }
 
 export function createActivities(deps: ActivityDependencies) {
@@ -47,8 +48,8 @@ export function createActivities(deps: ActivityDependencies) {
     const refuse = (message: string) => new GatewayError(FailureType.InvalidInput, message, { retryable: false });
     if (!INPUT_IMAGE_KEY.test(key)) throw refuse(`image_ref "${key}" is not an input image key`);
     if (deps.store.shareableUrl) return { ...request, image_url: await deps.store.shareableUrl(key) };
-    if (deps.gateway.dialect === 'infrai') {
-      throw refuse('the infrai gateway needs an image URL: use an S3 store (VIDEO_STORE=s3://...) or pass image_url');
+    if (!deps.gateway.supports.inlineImages) {
+      throw refuse('this gateway needs an image URL: use an S3 store (VIDEO_STORE=s3://...) or pass image_url');
     }
     const bytes = await deps.store.read(key, MAX_INPUT_IMAGE_BYTES);
     return { ...request, image_base64: bytes.toString('base64') };
@@ -57,21 +58,21 @@ export function createActivities(deps: ActivityDependencies) {
   /** Ask the gateway to keep its copy too. Best effort: our own copy is what the result promises. */
   async function upstreamCopy(jobId: string, video: MirroredObject): Promise<UpstreamCopy | undefined> {
     const { pinFile, retentionDays } = deps.upstreamCopy ?? {};
+    if (!deps.gateway.keepCopy || (!pinFile && !retentionDays)) return undefined;
     try {
-      if (retentionDays && deps.gateway instanceof InfraiGateway) {
-        const kept = await deps.gateway.setRetention(jobId, retentionDays, { idempotencyKey: `retention-${jobId}`, signal: signal() });
-        return { retention_days: kept.retention_days, expires_at: kept.expires_at };
-      }
-      if (pinFile && deps.gateway instanceof InferyGateway) {
-        // Uploads from our folder copy; an S3 copy would have to be downloaded again for this.
-        if (deps.store.kind !== 'folder') return { error: 'pinning uploads from a folder store only' };
-        const file = await deps.gateway.uploadFile(fileURLToPath(video.uri), { contentType: video.content_type, signal: signal() });
-        return { file_id: file.id };
-      }
+      return await deps.gateway.keepCopy(
+        {
+          job_id: jobId,
+          local_path: pinFile && deps.store.kind === 'folder' ? fileURLToPath(video.uri) : undefined,
+          content_type: video.content_type,
+          retention_days: retentionDays,
+          idempotency_key: `retention-${jobId}`,
+        },
+        { signal: signal() },
+      );
     } catch (error) {
       return { error: (error as Error).message };
     }
-    return undefined;
   }
 
   return {
@@ -79,20 +80,22 @@ export function createActivities(deps: ActivityDependencies) {
     async loadCatalog(): Promise<CatalogOutput> {
       if (cachedCatalog && Date.now() - cachedCatalog.at < catalogTtlMs) return cachedCatalog.value;
       let value: CatalogOutput;
+      const capabilities = deps.gateway.supports;
       try {
-        value = { catalog: mergeCatalog(await deps.gateway.listModels({ signal: signal() })), source: 'live' };
+        value = { catalog: mergeCatalog(await deps.gateway.listModels({ signal: signal() })), source: 'live', capabilities };
       } catch (error) {
         // A catalog outage must not stop generation: the built-in catalog still guards the request.
-        value = { catalog: BUILTIN_CATALOG, source: 'builtin', problem: (error as Error).message };
+        value = { catalog: BUILTIN_CATALOG, source: 'builtin', problem: (error as Error).message, capabilities };
         Context.current().log.warn('Live model catalog unavailable; using the built-in one', { problem: value.problem });
       }
       cachedCatalog = { at: Date.now(), value };
       return value;
     },
 
-    submitVideoJob: classified(async (input: SubmitInput): Promise<GatewayJob> => {
+    submitVideoJob: classified(async (input: SubmitInput): Promise<SubmitOutput> => {
       const request = input.image_ref ? await withReferencedImage(input.request, input.image_ref) : input.request;
-      return deps.gateway.submit(request, { idempotencyKey: input.idempotency_key, signal: signal() });
+      const job = await deps.gateway.submit(request, { idempotencyKey: input.idempotency_key, signal: signal() });
+      return deps.simulated ? { ...job, simulated: true } : job;
     }),
 
     pollVideoJob: classified(async (input: PollInput): Promise<GatewayJob> => {
@@ -105,7 +108,7 @@ export function createActivities(deps: ActivityDependencies) {
     }),
 
     cancelVideoJob: classified(async (input: CancelInput): Promise<CancelOutput> => {
-      if (!deps.gateway.canCancel) return { supported: false, cancelled: false };
+      if (!deps.gateway.cancel) return { supported: false, cancelled: false };
       try {
         return { supported: true, cancelled: await deps.gateway.cancel(input.job_id, { signal: signal() }) };
       } catch (error) {
@@ -119,23 +122,30 @@ export function createActivities(deps: ActivityDependencies) {
       // Keys derive from the workflow id: a retry overwrites its own object, never another video's.
       const { workflowExecution, activityId } = Context.current().info;
       const key = (file: string) => objectKey(workflowExecution?.workflowId ?? `activity-${activityId}`, file);
+      // The first video may be re-issued by the gateway when its signed URL expired.
       const refreshUrl = deps.gateway.freshDownloadUrl
         ? () => deps.gateway.freshDownloadUrl!(input.job_id, { signal: signal() })
         : undefined;
-      const video = await mirrorObject(
-        { url: input.video_url, key: key('video.mp4'), expect: 'video/', refreshUrl },
-        deps.store,
-        policy,
-      );
-      const output: MirrorOutput = { video, upstream_copy: await upstreamCopy(input.job_id, video) };
-      if (input.thumbnail_url) {
-        try {
-          output.thumbnail = await mirrorObject(
-            { url: input.thumbnail_url, key: key('thumbnail'), expect: 'image/' },
+      const sources = input.videos?.length ? input.videos : [{ url: input.video_url, thumbnail_url: input.thumbnail_url }];
+      const videos: MirroredObject[] = [];
+      for (const [index, source] of sources.entries()) {
+        const name = index === 0 ? 'video.mp4' : `video-${index + 1}.mp4`;
+        videos.push(
+          await mirrorObject(
+            { url: source.url, key: key(name), expect: 'video/', refreshUrl: index === 0 ? refreshUrl : undefined },
             deps.store,
             policy,
-          );
+          ),
+        );
+      }
+      const output: MirrorOutput = { video: videos[0], upstream_copy: await upstreamCopy(input.job_id, videos[0]) };
+      if (videos.length > 1) output.videos = videos;
+      const thumbnailUrl = input.thumbnail_url ?? sources[0].thumbnail_url;
+      if (thumbnailUrl) {
+        try {
+          output.thumbnail = await mirrorObject({ url: thumbnailUrl, key: key('thumbnail'), expect: 'image/' }, deps.store, policy);
         } catch (error) {
+          if (signal().aborted) throw error;
           output.thumbnail_error = (error as Error).message;
         }
       }

@@ -6,7 +6,8 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { get as httpGet, type IncomingMessage } from 'node:http';
 import { get as httpsGet } from 'node:https';
-import { BlockList, isIP, type LookupFunction } from 'node:net';
+import { isIP, type LookupFunction } from 'node:net';
+import ipaddr from 'ipaddr.js';
 
 export interface DownloadPolicy {
   /** Allow http:// and https:// to loopback addresses (the simulator). Never on in production. */
@@ -32,32 +33,49 @@ export class DownloadHttpError extends Error {
   }
 }
 
-const loopback = new BlockList();
-loopback.addSubnet('127.0.0.0', 8, 'ipv4');
-loopback.addAddress('::1', 'ipv6');
-
-const forbidden = new BlockList();
-for (const [net, prefix] of [
-  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['169.254.0.0', 16], ['172.16.0.0', 12],
-  ['192.0.0.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 4], ['240.0.0.0', 4],
-] as const) {
-  forbidden.addSubnet(net, prefix, 'ipv4');
+/**
+ * The IPv4 address an IPv6 address carries, where it carries one: IPv4-mapped (::ffff:a.b.c.d),
+ * IPv4-compatible (::a.b.c.d), NAT64 (64:ff9b::/96) and 6to4 (2002:AABB:CCDD::/48). A connection to
+ * such an address can reach that IPv4 host, so the IPv4 host is what gets classified.
+ */
+function embeddedIpv4(ip: ipaddr.IPv6): ipaddr.IPv4 | undefined {
+  const bytes = ip.toByteArray();
+  const zeros = (from: number, to: number) => bytes.slice(from, to).every((b) => b === 0);
+  const v4 = (at: number) => new ipaddr.IPv4(bytes.slice(at, at + 4));
+  if (ip.isIPv4MappedAddress()) return ip.toIPv4Address();
+  if (ip.range() === 'rfc6052' || (bytes[0] === 0x00 && bytes[1] === 0x64 && bytes[2] === 0xff && bytes[3] === 0x9b && zeros(4, 12))) {
+    return v4(12);
+  }
+  if (bytes[0] === 0x20 && bytes[1] === 0x02) return v4(2);
+  // ::a.b.c.d, but not :: and ::1, which are IPv6's own unspecified and loopback addresses.
+  if (zeros(0, 12) && !zeros(12, 15)) return v4(12);
+  return undefined;
 }
-for (const [net, prefix] of [['::', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8], ['fd00:ec2::', 32]] as const) {
-  forbidden.addSubnet(net, prefix, 'ipv6');
+
+/**
+ * How an address is classified: the IPv4 host behind it where it embeds one, else itself, by the
+ * IANA special-purpose registries ipaddr.js keeps ('unicast' is an ordinary public address).
+ */
+function classify(address: string): { range: string } | undefined {
+  if (!ipaddr.isValid(address)) return undefined;
+  const parsed = ipaddr.parse(address);
+  const ip = parsed.kind() === 'ipv6' ? (embeddedIpv4(parsed as ipaddr.IPv6) ?? parsed) : parsed;
+  return { range: ip.range() };
 }
 
 export function isLoopback(address: string): boolean {
-  const family = isIP(address) === 6 ? 'ipv6' : 'ipv4';
-  return loopback.check(address, family) || (family === 'ipv6' && loopback.check(address.replace(/^::ffff:/, ''), 'ipv4'));
+  return classify(address)?.range === 'loopback';
 }
 
 /** Why an address may not be fetched, or undefined when it may. */
 export function addressProblem(address: string, policy: DownloadPolicy): string | undefined {
-  const mapped = address.replace(/^::ffff:/i, '');
-  const family = isIP(mapped) === 6 ? 'ipv6' : 'ipv4';
-  if (isLoopback(mapped)) return policy.allowLoopback ? undefined : `loopback address ${address}`;
-  if (forbidden.check(mapped, family)) return `private, link-local or reserved address ${address}`;
+  const classified = classify(address);
+  if (!classified) return `unreadable address ${address}`;
+  const { range } = classified;
+  if (range === 'loopback') return policy.allowLoopback ? undefined : `loopback address ${address}`;
+  // Metadata services (169.254.169.254, fd00:ec2::254) are link-local or unique-local; Teredo
+  // (2001::/32) hides its IPv4 host. They and every other special range are refused.
+  if (range !== 'unicast') return `private, link-local or reserved address ${address} (${range})`;
   return undefined;
 }
 

@@ -1,6 +1,6 @@
 /** Activity inputs and outputs: the wire between workflow and activities (JSON, snake_case). */
 import type { Catalog } from '../catalog';
-import type { GatewayJob, SubmitRequest } from '../gateway/types';
+import type { GatewayCapabilities, GatewayJob, GatewayVideo, SubmitRequest } from '../gateway/types';
 import type { MirroredObject } from './mirror';
 
 export interface SubmitInput {
@@ -9,6 +9,11 @@ export interface SubmitInput {
   image_ref?: string;
   /** Derived from the workflow and the attempt: stable across activity retries and worker restarts. */
   idempotency_key: string;
+}
+
+export interface SubmitOutput extends GatewayJob {
+  /** The job was made by the built-in simulator, not a real gateway. */
+  simulated?: boolean;
 }
 
 export interface PollInput {
@@ -29,10 +34,14 @@ export interface MirrorInput {
   job_id: string;
   video_url: string;
   thumbnail_url?: string;
+  /** Every video of the job (n > 1), the first being `video_url`. */
+  videos?: GatewayVideo[];
 }
 
 export interface MirrorOutput {
   video: MirroredObject;
+  /** Every mirrored video, when the job made more than one; the first is `video`. */
+  videos?: MirroredObject[];
   thumbnail?: MirroredObject;
   /** Why the thumbnail could not be kept, when it could not; the video is what matters. */
   thumbnail_error?: string;
@@ -55,6 +64,8 @@ export interface CatalogOutput {
   source: 'live' | 'builtin';
   /** Why the live catalog was not used, when it was not. */
   problem?: string;
+  /** What the configured gateway can do (absent in histories recorded before it was reported). */
+  capabilities?: GatewayCapabilities;
 }
 
 export type { GatewayJob };

@@ -44,6 +44,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
       gateway: createGateway('infery', { baseUrl: simulator.url, apiKey: simulator.apiKey }),
       store: new FolderStore(join(out, 'videos')),
       download: { allowLoopback: true },
+      simulated: true,
     },
   });
   const running = worker.run();

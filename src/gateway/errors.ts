@@ -22,7 +22,25 @@ export class GatewayError extends Error {
   }
 }
 
-const SAFETY_PATTERN = /safety|content[ _-]?policy|moderation|refus|prohibited|nsfw/i;
+/**
+ * Safety is decided from the gateway's structured code first, and from wording only where that
+ * wording is specific to content policy. Words such as "refused" or "rejected" alone say nothing
+ * about safety ("connection refused"), and a SafetyRefusal is final (no retry, no fallback), so a
+ * look-alike must never match.
+ */
+const SAFETY_CODE = /safety|content[_ -]?(policy|filter|moderation)|moderation|nsfw|prohibited[_ -]?content|policy[_ -]?violation|responsible[_ -]?ai/i;
+const SAFETY_PHRASES = [
+  /\b(safety|content|moderation|usage)[ _-](system|filters?|polic(y|ies)|checks?|guidelines?|reasons?|violations?|classifiers?)\b/i,
+  /\bviolat\w*\b[^.]{0,40}\bpolic(y|ies)\b/i,
+  /\b(nsfw|prohibited content|inappropriate content|explicit content)\b/i,
+  /\bflagged\b[^.]{0,30}\b(safety|moderation|policy|content)\b/i,
+];
+
+/** True when a gateway's code or message says the request was refused on content-policy grounds. */
+export function isSafetyRefusal(code: string | undefined, message: string | undefined): boolean {
+  if (code && SAFETY_CODE.test(code)) return true;
+  return !!message && SAFETY_PHRASES.some((phrase) => phrase.test(message));
+}
 const EXCERPT_CHARS = 300;
 
 /** A short, single-line piece of a body for error messages, with any secret blanked out. */
@@ -86,7 +104,17 @@ export function classifyHttpError(
       retryAfterMs: parseRetryAfter(retryAfter),
     });
   }
-  if (status >= 400 && status < 500 && status !== 408 && SAFETY_PATTERN.test(`${code ?? ''} ${message ?? ''}`)) {
+  // 409: the idempotency key is in use (a first try still running, or done): the job may exist, so the
+  // same request is retried with the same key, never dropped as bad input.
+  if (status === 409) {
+    return new GatewayError(FailureType.ProviderFailed, `${base} (idempotency key in use)`, {
+      retryable: true,
+      status,
+      code,
+      retryAfterMs: parseRetryAfter(retryAfter),
+    });
+  }
+  if (status >= 400 && status < 500 && status !== 408 && isSafetyRefusal(code, message ?? body)) {
     return new GatewayError(FailureType.SafetyRefusal, base, { retryable: false, status, code });
   }
   if (status >= 400 && status < 500 && status !== 408) {
@@ -107,10 +135,12 @@ export function classifyNetworkError(error: unknown, operation: string): Gateway
   return new GatewayError(FailureType.ProviderFailed, `${operation}: ${cause}`, { retryable: true });
 }
 
-/** An upstream job that ended badly: a timeout upstream is our Timeout, a refusal our SafetyRefusal. */
-export function classifyJobError(error: string | undefined): FailureType {
-  if (!error) return FailureType.ProviderFailed;
-  if (/^timeout$|timed?[ _-]?out/i.test(error)) return FailureType.Timeout;
-  if (SAFETY_PATTERN.test(error)) return FailureType.SafetyRefusal;
+/**
+ * An upstream job that ended badly: a refusal is our SafetyRefusal (final), the gateway's own 1 h
+ * limit our Timeout, anything else a provider failure. Only SafetyRefusal stops a fallback chain.
+ */
+export function classifyJobError(job: { error?: string; error_code?: string }): FailureType {
+  if (isSafetyRefusal(job.error_code, job.error)) return FailureType.SafetyRefusal;
+  if (/^timeout$|timed?[ _-]?out/i.test(`${job.error_code ?? ''} ${job.error ?? ''}`.trim())) return FailureType.Timeout;
   return FailureType.ProviderFailed;
 }

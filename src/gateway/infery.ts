@@ -1,19 +1,30 @@
 /**
  * The `infery` dialect (seeds 000-002): /v1/videos/generations, /v1/models, /v1/files.
- * It has no cancel endpoint: a job we abandon runs to its end upstream, and the workflow records that.
+ * It has no cancel endpoint (so no `cancel` method): a job we abandon runs to its end upstream, and
+ * the workflow records that.
  */
 import { openAsBlob } from 'node:fs';
 import { basename } from 'node:path';
 import type { ModelSpec } from '../catalog';
 import { GatewayHttp, type GatewayHttpOptions } from './http';
 import { InferyFile, InferyModelsResponse, JobResponse } from './schemas';
-import type { CallOptions, GatewayJob, SubmitRequest, VideoGateway } from './types';
+import type {
+  CallOptions,
+  GatewayCapabilities,
+  GatewayJob,
+  SubmitRequest,
+  UpstreamCopyRequest,
+  UpstreamCopyResult,
+  VideoGateway,
+} from './types';
 
 /** POST /v1/videos/generations, one to one. */
 export interface InferyCreateGenerationBody {
   model: string;
   prompt: string;
+  /** The guide's spelling (seed 000). */
   duration_seconds?: number;
+  /** The reference's spelling (seed 001). */
   duration?: number;
   resolution?: string;
   aspect_ratio?: string;
@@ -32,7 +43,7 @@ export interface InferyFileObject {
 
 export class InferyGateway implements VideoGateway {
   readonly dialect = 'infery' as const;
-  readonly canCancel = false;
+  readonly supports: GatewayCapabilities = { multipleVideos: true, inlineImages: true };
   private readonly http: GatewayHttp;
 
   constructor(options: GatewayHttpOptions) {
@@ -52,7 +63,9 @@ export class InferyGateway implements VideoGateway {
 
   submit(request: SubmitRequest, options: CallOptions & { idempotencyKey: string }): Promise<GatewayJob> {
     const { prefer: _prefer, ...body } = request; // infery picks no model for you
-    return this.createGeneration(body, options);
+    // The guide says duration_seconds, the reference duration: send both, so either reading of the
+    // API makes the length that was asked (and paid) for.
+    return this.createGeneration({ ...body, duration: body.duration_seconds }, options);
   }
 
   getJob(jobId: string, options: CallOptions = {}): Promise<GatewayJob> {
@@ -61,15 +74,18 @@ export class InferyGateway implements VideoGateway {
     });
   }
 
-  async cancel(): Promise<boolean> {
-    return false;
-  }
-
   listModels(options: CallOptions = {}): Promise<Partial<ModelSpec>[]> {
     return this.http.request('list models', 'GET', '/v1/models', InferyModelsResponse, {
       query: { modality: 'video' },
       signal: options.signal,
     });
+  }
+
+  /** Pins our stored copy in the gateway workspace; only a copy on local disk can be uploaded. */
+  async keepCopy(request: UpstreamCopyRequest, options: CallOptions = {}): Promise<UpstreamCopyResult> {
+    if (!request.local_path) return { error: 'pinning uploads from a folder store only' };
+    const file = await this.uploadFile(request.local_path, { contentType: request.content_type, signal: options.signal });
+    return { file_id: file.id };
   }
 
   /** POST /v1/files (purpose user_data): pins a copy in the workspace; streams from disk. */

@@ -16,14 +16,25 @@ import {
   JobResponse,
   OkResponse,
 } from './schemas';
-import type { CallOptions, GatewayJob, SubmitRequest, VideoGateway } from './types';
+import type {
+  CallOptions,
+  GatewayCapabilities,
+  GatewayJob,
+  SubmitRequest,
+  UpstreamCopyRequest,
+  UpstreamCopyResult,
+  VideoGateway,
+} from './types';
 
 /** POST /v1/video/generate, one to one. */
 export interface InfraiGenerateBody {
   prompt: string;
   reference_image_url?: string;
   duration_seconds?: number;
+  /** The parameter table's spelling (seed 004). */
   aspect?: '16:9' | '9:16' | '1:1' | string;
+  /** The spelling seed 004's own curl example sends. */
+  aspect_ratio?: string;
   resolution?: '720p' | '1080p' | '4k' | string;
   prefer?: 'balanced' | 'cheapest' | 'smartest';
   model?: string;
@@ -35,7 +46,8 @@ export const MAX_RETENTION_DAYS = 90;
 
 export class InfraiGateway implements VideoGateway {
   readonly dialect = 'infrai' as const;
-  readonly canCancel = true;
+  /** infrai has no `n` and takes reference images by URL only. */
+  readonly supports: GatewayCapabilities = { multipleVideos: false, inlineImages: false };
   private readonly http: GatewayHttp;
 
   constructor(options: GatewayHttpOptions) {
@@ -47,6 +59,11 @@ export class InfraiGateway implements VideoGateway {
   }
 
   submit(request: SubmitRequest, options: CallOptions & { idempotencyKey: string }): Promise<GatewayJob> {
+    if ((request.n ?? 1) > 1) {
+      throw new GatewayError(FailureType.InvalidInput, 'the infrai gateway makes one video per job: n must be 1', {
+        retryable: false,
+      });
+    }
     if (request.image_base64) {
       throw new GatewayError(
         FailureType.InvalidInput,
@@ -59,7 +76,9 @@ export class InfraiGateway implements VideoGateway {
         prompt: request.prompt,
         model: request.model,
         duration_seconds: request.duration_seconds,
+        // The table says aspect, the curl example aspect_ratio: send both, so either reading gets the shape.
         aspect: request.aspect_ratio,
+        aspect_ratio: request.aspect_ratio,
         resolution: request.resolution,
         reference_image_url: request.image_url,
         prefer: request.prefer,
@@ -127,6 +146,16 @@ export class InfraiGateway implements VideoGateway {
 
   async freshDownloadUrl(jobId: string, options: CallOptions = {}): Promise<string> {
     return (await this.downloadUrl(jobId, options)).url;
+  }
+
+  /** Keeps the job (and its video) on the gateway for the days asked. */
+  async keepCopy(request: UpstreamCopyRequest, options: CallOptions = {}): Promise<UpstreamCopyResult> {
+    if (!request.retention_days) return { error: 'no retention period configured' };
+    const kept = await this.setRetention(request.job_id, request.retention_days, {
+      idempotencyKey: request.idempotency_key,
+      signal: options.signal,
+    });
+    return { retention_days: kept.retention_days, expires_at: kept.expires_at };
   }
 
   /** Keep the gateway's copy for 1-90 days; out-of-range values are refused before any call. */

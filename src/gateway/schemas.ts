@@ -5,28 +5,49 @@
  */
 import { z } from 'zod';
 import type { ModelSpec } from '../catalog';
-import type { GatewayJob, JobStatus } from './types';
+import type { GatewayJob, GatewayVideo, JobStatus } from './types';
 
+/**
+ * Words whose meaning we know. Endings are listed so a job is never abandoned by mistake; the
+ * working words only refine the displayed status: any word not here means "still working".
+ */
 const STATUS_WORDS: Record<string, JobStatus> = {
   queued: 'queued', pending: 'queued', submitted: 'queued', created: 'queued', waiting: 'queued',
   processing: 'processing', running: 'processing', in_progress: 'processing', generating: 'processing',
   started: 'processing',
   completed: 'succeeded', succeeded: 'succeeded', success: 'succeeded', done: 'succeeded', finished: 'succeeded',
-  failed: 'failed', error: 'failed', errored: 'failed', expired: 'failed', rejected: 'failed',
+  failed: 'failed', failure: 'failed', error: 'failed', errored: 'failed', expired: 'failed', rejected: 'failed',
+  timeout: 'failed', timed_out: 'failed',
   cancelled: 'cancelled', canceled: 'cancelled', aborted: 'cancelled',
 };
 
+/** The job status a word means; `working` for every word not known to mean an ending. */
 export function normaliseStatus(word: string): JobStatus {
-  return STATUS_WORDS[word.trim().toLowerCase().replace(/[ -]/g, '_')] ?? 'unknown';
+  return STATUS_WORDS[word.trim().toLowerCase().replace(/[ -]/g, '_')] ?? 'working';
 }
 
 const ErrorField = z
   .union([
     z.string(),
-    z.object({ message: z.string().optional(), code: z.string().optional() }).loose(),
+    z.object({ message: z.string().optional(), code: z.string().optional(), type: z.string().optional() }).loose(),
   ])
   .nullish()
-  .transform((e) => (e == null ? undefined : typeof e === 'string' ? e : (e.message ?? e.code)));
+  .transform((e): { message?: string; code?: string } =>
+    e == null ? {} : typeof e === 'string' ? { message: e } : { message: e.message ?? e.code, code: e.code ?? e.type },
+  );
+
+/** A video in a list: a bare URL, or an object naming it (`url` or `video_url`) and maybe a thumbnail. */
+const VideoEntry = z
+  .union([
+    z.string(),
+    z.object({ url: z.string().optional(), video_url: z.string().optional(), thumbnail_url: z.string().optional() }).loose(),
+  ])
+  .transform((v): GatewayVideo | undefined => {
+    if (typeof v === 'string') return { url: v };
+    const url = v.url ?? v.video_url;
+    return url ? { url, ...(v.thumbnail_url ? { thumbnail_url: v.thumbnail_url } : {}) } : undefined;
+  });
+const VideoList = z.array(VideoEntry).optional();
 
 const ResultField = z
   .object({
@@ -34,6 +55,8 @@ const ResultField = z
     video_url: z.string().optional(),
     thumbnail_url: z.string().optional(),
     mirror_status: z.string().optional(),
+    videos: VideoList,
+    urls: VideoList,
   })
   .loose()
   .nullish();
@@ -51,8 +74,10 @@ export const JobResponse = z
     video_url: z.string().nullish(),
     thumbnail_url: z.string().nullish(),
     mirror_status: z.string().nullish(),
+    videos: VideoList,
     result: ResultField,
     error: ErrorField,
+    error_code: z.string().nullish(),
   })
   .loose()
   .refine((j) => j.job_id ?? j.id, { message: 'no job_id or id' })
@@ -69,10 +94,20 @@ export const JobResponse = z
     };
     set('progress', j.progress);
     set('model', j.model);
-    set('video_url', j.result?.url ?? j.result?.video_url ?? j.video_url);
-    set('thumbnail_url', j.result?.thumbnail_url ?? j.thumbnail_url);
+    const first = j.result?.url ?? j.result?.video_url ?? j.video_url ?? undefined;
+    const listed = [...(j.result?.videos ?? []), ...(j.result?.urls ?? []), ...(j.videos ?? [])].filter(
+      (v): v is GatewayVideo => v !== undefined,
+    );
+    const thumbnail = j.result?.thumbnail_url ?? j.thumbnail_url ?? undefined;
+    // The single-video fields name the first video; a list may repeat it.
+    const videos = first ? [{ url: first, ...(thumbnail ? { thumbnail_url: thumbnail } : {}) }] : [];
+    for (const v of listed) if (!videos.some((known) => known.url === v.url)) videos.push(v);
+    set('video_url', videos[0]?.url);
+    set('thumbnail_url', thumbnail ?? videos[0]?.thumbnail_url);
+    if (videos.length) job.videos = videos;
     set('mirror_status', j.result?.mirror_status ?? j.mirror_status);
-    set('error', j.error);
+    set('error', j.error?.message);
+    set('error_code', j.error?.code ?? j.error_code ?? undefined);
     return job;
   });
 

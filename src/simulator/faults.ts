@@ -37,6 +37,15 @@ export interface SimFault {
   failJob?: string;
   /** submit route: the job's own mirror fails (infery `mirror_status: "failed"`). */
   mirrorFailed?: boolean;
+  /** submit route: the job delivers only this many of the `n` videos asked for. */
+  deliver?: number;
+  /**
+   * With `status`: do the real work first (a submit creates its job), then answer with the fault's
+   * status, as a gateway that fails after committing does.
+   */
+  afterWork?: boolean;
+  /** status routes: report the job's state with this word instead of the real one. */
+  statusWord?: string;
 }
 
 export const SAFETY_REFUSAL: Pick<SimFault, 'status' | 'body'> = {

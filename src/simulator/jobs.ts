@@ -22,6 +22,9 @@ export interface SimJob {
   /** infery's own mirror of the result; "failed" means only the upstream URL is given. */
   mirror_status: 'mirrored' | 'failed';
   idempotency_key?: string;
+  /** Videos asked for (`n`) and videos the job delivers. */
+  n: number;
+  delivers: number;
   /** The reference image as received: "url:<url>" or "base64:<decoded bytes>". */
   image?: string;
 }

@@ -44,6 +44,8 @@ export interface SimCall {
   model?: string;
   job_id?: string;
   idempotency_key?: string;
+  /** submit: the JSON body as received. */
+  body?: Record<string, unknown>;
 }
 
 type Handler = (ctx: RequestContext) => Promise<void> | void;
@@ -56,6 +58,8 @@ interface RequestContext {
   body: () => Promise<unknown>;
   /** A fault that changes how the handler answers (rather than answering for it). */
   fault?: SimFault;
+  /** Set while an `afterWork` fault holds the handler's own answer back. */
+  answered?: boolean;
 }
 
 class HttpProblem extends Error {
@@ -140,7 +144,7 @@ export class GatewaySimulator {
     ['GET', /^\/v1\/video\/download_url\/([^/]+)$/, 'download_url', (c) => this.infraiDownloadUrl(c)],
     ['POST', /^\/v1\/video\/set_retention\/([^/]+)$/, 'set_retention', (c) => this.infraiRetention(c)],
     ['GET', /^\/v1\/video\/capabilities$/, 'capabilities', (c) => this.send(c, 200, this.infraiCapabilities())],
-    ['GET', /^\/files\/([^/]+)\/video\.mp4$/, 'video', (c) => this.serveFile(c, 'video')],
+    ['GET', /^\/files\/([^/]+)\/(video(?:-\d)?)\.mp4$/, 'video', (c) => this.serveFile(c, 'video')],
     ['GET', /^\/files\/([^/]+)\/thumbnail\.jpg$/, 'thumbnail', (c) => this.serveFile(c, 'thumbnail')],
   ];
 
@@ -165,7 +169,9 @@ export class GatewaySimulator {
       const fault = this.faults.take(route, model);
       if (fault && (await this.applyFault(ctx, fault))) return;
       await handler(ctx);
+      if (fault?.afterWork && fault.status) this.sendFault(ctx, fault);
     } catch (error) {
+      ctx.answered = false; // an error is always answered
       if (error instanceof HttpProblem) this.send(ctx, error.status, error.payload);
       else this.send(ctx, 500, { error: { code: 'internal', message: String(error) } });
     }
@@ -200,17 +206,33 @@ export class GatewaySimulator {
       ctx.res.writeHead(200, { 'content-type': 'application/json' }).end('{"status": "queued", "job_id": ');
       return true;
     }
-    if (fault.status) {
-      const headers: Record<string, string> = {};
-      if (fault.retryAfter !== undefined) headers['retry-after'] = String(fault.retryAfter);
-      this.send(ctx, fault.status, fault.body ?? { error: { code: `http_${fault.status}`, message: 'injected fault' } }, headers);
+    if (fault.status && !fault.afterWork) {
+      this.sendFault(ctx, fault);
       return true;
     }
     ctx.fault = fault;
     return false;
   }
 
+  private sendFault(ctx: RequestContext, fault: SimFault): void {
+    const headers: Record<string, string> = {};
+    if (fault.retryAfter !== undefined) headers['retry-after'] = String(fault.retryAfter);
+    ctx.answered = false;
+    this.send(ctx, fault.status!, fault.body ?? { error: { code: `http_${fault.status}`, message: 'injected fault' } }, headers);
+  }
+
   private send(ctx: RequestContext, status: number, payload: unknown, headers: Record<string, string> = {}): void {
+    // A fault that answers after the work holds the real answer back; the work is done all the same.
+    if (ctx.fault?.afterWork && ctx.answered === undefined) {
+      ctx.answered = true;
+      return;
+    }
+    const word = ctx.fault?.statusWord;
+    if (word && payload && typeof payload === 'object') {
+      const answer = payload as Record<string, unknown>;
+      if ('status' in answer) answer.status = word;
+      if ('state' in answer) answer.state = word;
+    }
     ctx.call.status = status;
     if (ctx.res.headersSent) return;
     ctx.res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(payload));
@@ -237,6 +259,7 @@ export class GatewaySimulator {
       aspect_ratio?: unknown;
       image_url?: unknown;
       image_base64?: unknown;
+      n?: unknown;
     },
     idempotencyKey: string | undefined,
   ): SimJob {
@@ -260,6 +283,8 @@ export class GatewaySimulator {
     const aspect = typeof fields.aspect_ratio === 'string' ? fields.aspect_ratio : '16:9';
     if (!spec.aspects.includes(aspect)) throw badRequest(`aspect ratio ${aspect} is not offered by ${model}`);
 
+    const n = fields.n === undefined ? 1 : Number(fields.n);
+    if (!Number.isInteger(n) || n < 1 || n > 4) throw badRequest('n must be a whole number from 1 to 4');
     const fault = ctx.fault;
     const job: SimJob = {
       id: `${dialect === 'infery' ? 'vgen' : 'vid'}_${randomUUID().replace(/-/g, '')}`,
@@ -275,6 +300,8 @@ export class GatewaySimulator {
       outcome: fault?.failJob ? { kind: 'failed', error: fault.failJob } : { kind: 'success' },
       mirror_status: fault?.mirrorFailed ? 'failed' : 'mirrored',
       idempotency_key: idempotencyKey,
+      n,
+      delivers: Math.min(n, fault?.deliver ?? n),
       image:
         typeof fields.image_url === 'string'
           ? `url:${fields.image_url}`
@@ -291,6 +318,10 @@ export class GatewaySimulator {
 
   private async inferyCreate(ctx: RequestContext): Promise<void> {
     const body = (await ctx.body()) as Record<string, unknown>;
+    ctx.call.body = { ...body };
+    if (body.duration !== undefined && body.duration_seconds !== undefined && body.duration !== body.duration_seconds) {
+      throw badRequest('duration and duration_seconds disagree');
+    }
     if (body.duration !== undefined && body.duration_seconds === undefined) body.duration_seconds = body.duration;
     const key = headerValue(ctx.req, 'idempotency-key');
     const job = this.createJob(ctx, 'infery', { ...body, model: body.model as string | undefined }, key);
@@ -299,6 +330,8 @@ export class GatewaySimulator {
 
   private async infraiGenerate(ctx: RequestContext): Promise<void> {
     const body = (await ctx.body()) as Record<string, unknown>;
+    ctx.call.body = { ...body };
+    if (body.n !== undefined) throw badRequest('unknown parameter n');
     const model = (body.model as string | undefined) ?? pickModel(body.prefer);
     const job = this.createJob(
       ctx,
@@ -330,6 +363,10 @@ export class GatewaySimulator {
         url: this.signedUrl(job, 'video'),
         thumbnail_url: this.signedUrl(job, 'thumbnail'),
         mirror_status: job.mirror_status,
+        // n > 1: every video, the first repeated, as a list of {url}.
+        ...(job.n > 1
+          ? { videos: Array.from({ length: job.delivers }, (_, i) => ({ url: this.signedUrl(job, 'video', undefined, i + 1) })) }
+          : {}),
       };
     }
     if (phase === 'failed' && job.outcome.kind === 'failed') answer.error = job.outcome.error;
@@ -475,10 +512,12 @@ export class GatewaySimulator {
 
   // ---- signed files -----------------------------------------------------------------------------
 
-  signedUrl(job: SimJob, kind: 'video' | 'thumbnail', ttlMs = this.options.urlTtlMs ?? 3_600_000): string {
+  /** A signed URL for one of a job's files; `index` numbers the videos of an `n > 1` job from 1. */
+  signedUrl(job: SimJob, kind: 'video' | 'thumbnail', ttlMs = this.options.urlTtlMs ?? 3_600_000, index = 1): string {
     const expires = Date.now() + ttlMs;
-    const file = kind === 'video' ? 'video.mp4' : 'thumbnail.jpg';
-    return `${this.baseUrl}/files/${job.id}/${file}?expires=${expires}&sig=${this.sign(job.id, kind, expires)}`;
+    const name = kind === 'video' ? (index > 1 ? `video-${index}` : 'video') : 'thumbnail';
+    const file = kind === 'video' ? `${name}.mp4` : 'thumbnail.jpg';
+    return `${this.baseUrl}/files/${job.id}/${file}?expires=${expires}&sig=${this.sign(job.id, name, expires)}`;
   }
 
   private sign(jobId: string, kind: string, expires: number): string {
@@ -489,7 +528,8 @@ export class GatewaySimulator {
     const job = this.jobs.get(ctx.params[0]);
     const expires = Number(ctx.url.searchParams.get('expires'));
     const sig = ctx.url.searchParams.get('sig') ?? '';
-    if (!job || job.deleted || sig !== this.sign(ctx.params[0], kind, expires)) {
+    const name = kind === 'video' ? ctx.params[1] : 'thumbnail';
+    if (!job || job.deleted || sig !== this.sign(ctx.params[0], name, expires)) {
       throw new HttpProblem(403, { error: { code: 'signature_invalid', message: 'bad signature' } });
     }
     ctx.call.job_id = job.id;

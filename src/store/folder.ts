@@ -5,7 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { pathToFileURL } from 'node:url';
-import { ObjectTooLargeError, type PutOptions, type StoredObject, type VideoStore } from './types';
+import { checkedKey, ObjectTooLargeError, type PutOptions, type StoredObject, type VideoStore } from './types';
 
 /** A folder on disk; writes go to a temporary name and are renamed into place when complete. */
 export class FolderStore implements VideoStore {
@@ -16,12 +16,17 @@ export class FolderStore implements VideoStore {
     this.root = resolve(root);
   }
 
+  /** The file for a key; every key stays inside the root. */
+  private path(key: string): string {
+    return join(this.root, checkedKey(key));
+  }
+
   describe(key: string): string {
-    return pathToFileURL(join(this.root, key)).href;
+    return key ? pathToFileURL(this.path(key)).href : pathToFileURL(this.root).href;
   }
 
   async put(key: string, body: Readable, options: PutOptions): Promise<StoredObject> {
-    const target = join(this.root, key);
+    const target = this.path(key);
     await mkdir(dirname(target), { recursive: true });
     const temporary = `${target}.${randomBytes(6).toString('hex')}.partial`;
     let bytes = 0;
@@ -38,7 +43,7 @@ export class FolderStore implements VideoStore {
   }
 
   async read(key: string, maxBytes: number): Promise<Buffer> {
-    const path = join(this.root, key);
+    const path = this.path(key);
     const { size } = await stat(path);
     if (size > maxBytes) throw new ObjectTooLargeError(`${key} is ${size} bytes, over ${maxBytes}`);
     return readFile(path);

@@ -8,7 +8,7 @@ import { GetObjectCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { Readable } from 'node:stream';
-import { ObjectTooLargeError, type PutOptions, type StoredObject, type VideoStore } from './types';
+import { checkedKey, ObjectTooLargeError, type PutOptions, type StoredObject, type VideoStore } from './types';
 
 export interface S3StoreOptions {
   bucket: string;
@@ -37,6 +37,7 @@ export class S3Store implements VideoStore {
   }
 
   private fullKey(key: string): string {
+    if (key) checkedKey(key);
     return this.prefix ? `${this.prefix}/${key}` : key;
   }
 

@@ -40,8 +40,27 @@ export class ObjectTooLargeError extends Error {
   override readonly name = 'ObjectTooLargeError';
 }
 
-/** Object keys from workflow ids: a retry overwrites its own object and never another video's. */
+/**
+ * Object keys from workflow ids: a retry overwrites its own object and never another video's. The id
+ * becomes one path segment that cannot climb: `/` and every other unusual character are
+ * percent-encoded, and so is a leading dot (which rules out `.` and `..`).
+ */
 export function objectKey(workflowId: string, file: string): string {
-  const safe = workflowId.replace(/[^A-Za-z0-9._=-]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  const encode = (c: string) => `%${c.charCodeAt(0).toString(16).padStart(2, '0')}`;
+  const safe = workflowId.replace(/[^A-Za-z0-9._=-]/g, encode).replace(/^\./, encode);
   return `${safe}/${file}`;
+}
+
+/** Thrown for a key that would leave the store (`..` segments, absolute paths). */
+export class UnsafeKeyError extends Error {
+  override readonly name = 'UnsafeKeyError';
+}
+
+/** A key as path segments, refusing anything that could name a place outside the store. */
+export function checkedKey(key: string): string {
+  const segments = key.split('/');
+  if (!key || key.startsWith('/') || key.includes('\\') || segments.some((s) => s === '' || s === '.' || s === '..')) {
+    throw new UnsafeKeyError(`object key "${key}" is not a plain relative path`);
+  }
+  return key;
 }

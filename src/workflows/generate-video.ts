@@ -1,447 +1,306 @@
 /**
  * GenerateVideo: submit a job to the gateway, poll it on a durable timer, mirror the result into our
- * store. Survives worker crashes (activities are idempotent; submit carries an idempotency key),
- * falls back along a model chain, obeys cancel/fallback signals, and keeps an absolute deadline across
- * continue-as-new. Deterministic: imports only pure modules.
+ * store. A thin loop over named phases (submitting, waiting, polling, mirroring, stopping); the state
+ * and its transitions live in VideoRun, what failures mean in video-failures. Deterministic: imports
+ * only pure modules.
+ *
+ * Spend safety, phase by phase: a submit is retried with the same idempotency key until the gateway
+ * answers (never a second model while the first job may exist); an outage or an unfamiliar status
+ * word is waited out until the deadline (never a reason to pay again); every way of stopping cancels
+ * the live job upstream in a scope that cannot itself be cancelled.
  */
 import {
-  ActivityFailure,
   allHandlersFinished,
-  ApplicationFailure,
   CancellationScope,
   condition,
   continueAsNew,
   isCancellation,
   log,
-  proxyActivities,
-  proxyLocalActivities,
   setCurrentDetails,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { VideoActivities } from '../activities';
-import {
-  adaptParams,
-  capabilityProblems,
-  type Catalog,
-  estimateCredits,
-  fallbackChain,
-  firstModel,
-  requestedParams,
-} from '../catalog';
-import { FailureType, FINAL_FAILURE_TYPES, type VideoStatus } from '../contract';
-import { classifyJobError } from '../gateway/errors';
 import type { GatewayJob } from '../gateway/types';
-import { invalidInput } from '../failures';
-import { describeIssues, parseGenerateVideoInput, type GenerateVideoInput, type GenerateVideoRequest } from '../request';
+import { FailureType } from '../contract';
+import { parseGenerateVideoInput, type GenerateVideoInput } from '../request';
+import { checkedSetup } from './video-setup';
+import { cancelSignal, fallbackSignal, progressQuery, requestFallbackUpdate, type VideoResult } from './messages';
+import { cancelVideoJob, mirrorActivity, pollActivity, submitActivity } from './video-activities';
 import {
-  type Attempt,
-  cancelReason,
-  cancelSignal,
-  FallbackRequest,
-  fallbackSignal,
-  progressQuery,
-  requestFallbackUpdate,
-  type VideoProgress,
-  type VideoResult,
-} from './messages';
+  afterPollFailure,
+  afterSubmitFailure,
+  chainExhausted,
+  factsOf,
+  isFinal,
+  videoFailure,
+} from './video-failures';
+import { type CarriedState, type StopReason, VideoRun } from './video-run';
 
-/** Failures that another model cannot fix either (the same key, the same prompt, the same account). */
-const FINAL = new Set<string>(FINAL_FAILURE_TYPES);
-
-const { submitVideoJob, cancelVideoJob } = proxyActivities<VideoActivities>({
-  // Longer than one HTTP request (20 s), short enough that a crashed worker's submit is retried soon.
-  startToCloseTimeout: '30s',
-  retry: {
-    initialInterval: '2s',
-    backoffCoefficient: 2,
-    maximumInterval: '30s',
-    // After these, a quota or outage moves the workflow to the next model.
-    maximumAttempts: 4,
-    nonRetryableErrorTypes: [...FINAL_FAILURE_TYPES],
-  },
-});
-
-const mirror = proxyActivities<VideoActivities>({
-  startToCloseTimeout: '15m',
-  // Heartbeats carry bytes done; a stalled download fails fast, a cancelled workflow stops it.
-  heartbeatTimeout: '30s',
-  retry: { initialInterval: '2s', maximumInterval: '1m', maximumAttempts: 5 },
-}).mirrorVideo;
-
-// Polls are local activities: about 6 history events per poll instead of 11.
-const { pollVideoJob, loadCatalog } = proxyLocalActivities<VideoActivities>({
-  startToCloseTimeout: '30s',
-  scheduleToCloseTimeout: '5m',
-  retry: {
-    initialInterval: '1s',
-    backoffCoefficient: 2,
-    maximumInterval: '30s',
-    nonRetryableErrorTypes: [FailureType.Unauthorized, FailureType.InvalidInput],
-  },
-});
-
-/** What a run hands to the next one at continue-as-new. */
-export interface CarriedState {
-  started_at_ms: number;
-  deadline_ms: number;
-  catalog: Catalog;
-  chain: string[];
-  attempts: Attempt[];
-  current?: { job_id: string; status: VideoStatus; progress: number; processing_since_ms?: number };
-  cancel_reason?: string;
-  pending_fallback?: FallbackRequest;
-  rejected_requests: VideoProgress['rejected_requests'];
-}
-
-/** Progress while the upstream gives none: rises with time, never reaches the end on its own. */
-function estimatedProgress(processingMs: number): number {
-  return Math.min(90, Math.round(90 * (1 - Math.exp(-processingMs / 45_000))));
-}
+export type { CarriedState } from './video-run';
 
 export async function GenerateVideo(input: GenerateVideoInput, carried?: CarriedState): Promise<VideoResult> {
   const request = parseGenerateVideoInput(input);
-  const info = workflowInfo();
+  const run = carried ? VideoRun.resume(request, carried) : VideoRun.begin(request, Date.now());
 
-  // Handlers are registered before the first await, so no query or signal finds the workflow deaf.
-  const now = Date.now();
-  const state: CarriedState = carried ?? {
-    started_at_ms: now,
-    deadline_ms: now + request.timeout_ms,
-    catalog: {},
-    chain: request.model ? [request.model] : [],
-    attempts: [],
-    rejected_requests: [],
-  };
-  const current = () => state.attempts[state.attempts.length - 1] as Attempt | undefined;
-  let status: VideoStatus = state.current?.status ?? 'queued';
-  let progress = state.current?.progress ?? 0;
-  let progressSource: VideoProgress['progress_source'] = 'upstream';
-
-  // ---- messages ---------------------------------------------------------------------------------
-  const tried = () => new Set(state.attempts.map((a) => a.model));
-  const nextUntried = () => state.chain.find((m) => !tried().has(m));
-  const fallbackProblem = (req: FallbackRequest): string | undefined => {
-    if (status === 'mirroring' || status === 'succeeded') return 'the video is already generated';
-    if (req.model !== undefined && !state.catalog[req.model]) {
-      return `unknown model "${req.model}" (known: ${Object.keys(state.catalog).join(', ')})`;
-    }
-    if (req.model !== undefined && tried().has(req.model)) return `model "${req.model}" was already tried`;
-    if (req.model === undefined && !nextUntried()) return 'no untried model is left in the fallback chain';
-    return undefined;
-  };
-
-  setHandler(progressQuery, (): VideoProgress => ({
-    status,
-    progress,
-    progress_source: progressSource,
-    model: current()?.model ?? state.chain[0] ?? request.model ?? '',
-    job_id: current()?.job_id,
-    attempt: state.attempts.length,
-    attempts: state.attempts,
-    elapsed_ms: Date.now() - state.started_at_ms,
-    deadline: new Date(state.deadline_ms).toISOString(),
-    rejected_requests: state.rejected_requests,
-  }));
-  /** The request, or why it is refused. */
-  const checkFallback = (raw: unknown): { request: FallbackRequest; problem?: string } => {
-    const parsed = FallbackRequest.safeParse(raw ?? {});
-    if (!parsed.success) return { request: {}, problem: `malformed fallback request: ${describeIssues(parsed.error)}` };
-    return { request: parsed.data, problem: fallbackProblem(parsed.data) };
-  };
-  setHandler(cancelSignal, (raw) => {
-    state.cancel_reason ??= cancelReason(raw);
-  });
-  // A signal cannot answer: a refused request is recorded where the progress query and the UI show it.
-  setHandler(fallbackSignal, (raw) => {
-    const { request: req, problem } = checkFallback(raw);
-    if (problem) {
-      log.warn('Fallback request refused', { problem });
-      state.rejected_requests.push({ request: req, problem, at: new Date().toISOString() });
-    } else state.pending_fallback = req;
-  });
-  setHandler(
-    requestFallbackUpdate,
-    (raw) => {
-      const { request: req } = checkFallback(raw);
-      state.pending_fallback = req;
-      return { model: req.model ?? nextUntried()! };
-    },
-    {
-      validator: (raw) => {
-        const { problem } = checkFallback(raw);
-        if (problem) throw new Error(problem);
-      },
-    },
-  );
-
-  /** What the Temporal UI shows as the workflow's current details (no history events). */
-  const showDetails = () => {
-    const attempt = current();
-    const lines = [
-      `**${status}** ${progress}%`,
-      attempt ? `model \`${attempt.model}\` · attempt ${attempt.attempt} of up to ${state.chain.length}` : '',
-      attempt?.job_id ? `upstream job \`${attempt.job_id}\`` : '',
-      `deadline ${new Date(state.deadline_ms).toISOString()}`,
-    ];
-    setCurrentDetails(lines.filter(Boolean).join('\n\n'));
-  };
-
-  // ---- steps ------------------------------------------------------------------------------------
-  const finish = (attempt: Attempt, outcome: Attempt['outcome'], errorType?: string, error?: string) => {
-    attempt.outcome = outcome;
-    attempt.ended_at = new Date().toISOString();
-    if (errorType) attempt.error_type = errorType;
-    if (error) attempt.error = error;
-    state.current = undefined;
-  };
-
-  /** Leave the current upstream job; cancel it there, where the dialect can. Never cancelled itself. */
-  const abandonUpstream = async (attempt: Attempt) => {
-    // Nothing to cancel before submit, nor once the upstream job has finished (we are mirroring).
-    if (!attempt.job_id || status === 'mirroring') return;
-    await CancellationScope.nonCancellable(async () => {
-      try {
-        const answer = await cancelVideoJob({ job_id: attempt.job_id! });
-        attempt.upstream_cancel = !answer.supported ? 'not_supported' : 'cancelled';
-      } catch (error) {
-        attempt.upstream_cancel = 'failed';
-        log.error('Could not cancel the upstream job', { job_id: attempt.job_id, error: String(error) });
-      }
-    });
-  };
-
-  const allFailed = (): ApplicationFailure => {
-    const last = current();
-    const single = state.chain.length === 1 && state.attempts.length === 1 && last;
-    const summary = state.attempts.map((a) => `${a.model}: ${a.error_type ?? a.outcome}${a.error ? ` (${a.error})` : ''}`);
-    return ApplicationFailure.create({
-      type: single ? (last.error_type ?? FailureType.ProviderFailed) : FailureType.AllModelsFailed,
-      message: single ? `${last.model} failed: ${last.error ?? last.outcome}` : `every model failed: ${summary.join('; ')}`,
-      nonRetryable: true,
-      details: [{ attempts: state.attempts }],
-    });
-  };
-
-  const stop = (type: FailureType, message: string) =>
-    ApplicationFailure.create({ type, message, nonRetryable: true, details: [{ attempts: state.attempts }] });
-
-  /** Start the next attempt on `model`: fit the request to it and submit. */
-  const submit = async (model: string): Promise<void> => {
-    const spec = state.catalog[model];
-    const { params, adjustments } = adaptParams(spec, requestedParams(spec, request));
-    const attempt: Attempt = {
-      attempt: state.attempts.length + 1,
-      model,
-      started_at: new Date().toISOString(),
-      outcome: 'running',
-      params,
-      adjustments,
-      credits_estimated: estimateCredits(spec, { ...params, n: request.n }),
-    };
-    state.attempts.push(attempt);
-    status = 'queued';
-    progress = 0;
-    // Not cancellable: if the workflow is cancelled meanwhile we still learn the job id and cancel it.
-    const job = await CancellationScope.nonCancellable(() =>
-      submitVideoJob({
-        request: {
-          model,
-          prompt: request.prompt,
-          ...params,
-          n: request.n,
-          image_url: request.image_url,
-          image_base64: request.image_base64,
-          person_generation: request.person_generation,
-        },
-        image_ref: request.image_ref,
-        idempotency_key: `${info.workflowId}/${info.firstExecutionRunId}/${attempt.attempt}`,
-      }),
-    );
-    attempt.job_id = job.job_id;
-    state.current = { job_id: job.job_id, status: 'queued', progress: 0 };
-  };
-
-  /** Record a poll; true when the upstream job ended. */
-  const observe = (job: GatewayJob): boolean => {
-    if (job.status === 'queued') {
-      status = 'queued';
-      progress = 0;
-    } else if (job.status === 'processing') {
-      status = 'processing';
-      state.current!.processing_since_ms ??= Date.now();
-      if (job.progress !== undefined) {
-        progress = Math.max(progress, Math.round(job.progress * 0.95));
-        progressSource = 'upstream';
-      } else {
-        progress = Math.max(progress, estimatedProgress(Date.now() - state.current!.processing_since_ms));
-        progressSource = 'estimated';
-      }
-    }
-    state.current!.status = status;
-    state.current!.progress = progress;
-    return job.status !== 'queued' && job.status !== 'processing';
-  };
-
-  const mirrorResult = async (attempt: Attempt, job: GatewayJob): Promise<VideoResult> => {
-    status = 'mirroring';
-    progress = 95;
-    showDetails();
-    const stored = await mirror({
-      job_id: job.job_id,
-      video_url: job.video_url!,
-      thumbnail_url: job.thumbnail_url,
-    }).catch((error: unknown) => {
-      const message = error instanceof ActivityFailure && error.cause ? error.cause.message : String(error);
-      finish(attempt, 'failed', FailureType.MirrorFailed, message);
-      throw ApplicationFailure.create({
-        type: FailureType.MirrorFailed,
-        message: `the video was generated (job ${job.job_id}) but could not be mirrored: ${message}`,
-        nonRetryable: true,
-        details: [{ job_id: job.job_id, provider_url: job.video_url, attempts: state.attempts }],
-      });
-    });
-    finish(attempt, 'succeeded');
-    status = 'succeeded';
-    progress = 100;
-    showDetails();
-    const credits = state.attempts.map((a) => a.credits_estimated);
-    return {
-      status: 'succeeded',
-      workflow_id: info.workflowId,
-      model: attempt.model,
-      job_id: job.job_id,
-      video: stored.video,
-      thumbnail: stored.thumbnail,
-      provider_url: job.video_url!,
-      thumbnail_url: job.thumbnail_url,
-      provider_mirror_status: job.mirror_status,
-      upstream_copy: stored.upstream_copy,
-      prompt: request.prompt,
-      params: attempt.params,
-      attempts: state.attempts,
-      // Abandoned and failed jobs may be billed too: the estimate counts every submitted job.
-      credits_estimated: credits.some((c) => c === null)
-        ? null
-        : state.attempts.filter((a) => a.job_id).reduce((sum, a) => sum + (a.credits_estimated ?? 0), 0),
-      elapsed_ms: Date.now() - state.started_at_ms,
-    };
-  };
-
-  const failureType = (error: unknown): { type: string; message: string } => {
-    const cause = error instanceof ActivityFailure ? error.cause : error;
-    if (cause instanceof ApplicationFailure) return { type: cause.type ?? FailureType.ProviderFailed, message: cause.message };
-    return { type: FailureType.ProviderFailed, message: cause instanceof Error ? cause.message : String(cause) };
-  };
-
-  // ---- the loop ---------------------------------------------------------------------------------
-  const run = async (): Promise<VideoResult> => {
-    if (!carried) Object.assign(state, await checkedCatalogAndChain(request));
-    for (;;) {
-      showDetails();
-      const attempt = current();
-      if (state.cancel_reason) {
-        if (attempt?.outcome === 'running') {
-          await abandonUpstream(attempt);
-          finish(attempt, 'cancelled', FailureType.Cancelled, state.cancel_reason);
-        }
-        status = 'cancelled';
-        throw stop(FailureType.Cancelled, `cancelled: ${state.cancel_reason}`);
-      }
-      if (Date.now() >= state.deadline_ms) {
-        if (attempt?.outcome === 'running') {
-          await abandonUpstream(attempt);
-          finish(attempt, 'timed_out', FailureType.Timeout, 'deadline reached');
-        }
-        status = 'timed_out';
-        throw stop(FailureType.Timeout, `no video within the ${request.timeout_ms} ms timeout`);
-      }
-
-      // No job running: start the next model in the chain, or the one an operator named.
-      if (!attempt || attempt.outcome !== 'running') {
-        const requested = state.pending_fallback?.model;
-        state.pending_fallback = undefined;
-        const model = requested ?? nextUntried();
-        if (!model) throw allFailed();
-        try {
-          await submit(model);
-        } catch (error) {
-          const { type, message } = failureType(error);
-          finish(current()!, 'failed', type, message);
-          if (FINAL.has(type)) throw stop(type as FailureType, message);
-        }
-        continue;
-      }
-
-      // Wait for the poll interval, woken early by a cancel or fallback request or the deadline.
-      const wait = Math.max(0, Math.min(request.poll_interval_ms, state.deadline_ms - Date.now()));
-      if (await condition(() => !!state.cancel_reason || !!state.pending_fallback, wait)) {
-        if (state.pending_fallback && !state.cancel_reason) {
-          await abandonUpstream(attempt);
-          finish(attempt, 'abandoned', undefined, state.pending_fallback.reason ?? 'fallback requested');
-        }
-        continue;
-      }
-      if (Date.now() >= state.deadline_ms) continue;
-
-      let job: GatewayJob;
-      try {
-        job = await pollVideoJob({ job_id: attempt.job_id! });
-      } catch (error) {
-        const { message } = failureType(error);
-        await abandonUpstream(attempt);
-        finish(attempt, 'failed', FailureType.ProviderFailed, `status checks kept failing: ${message}`);
-        continue;
-      }
-      if (observe(job)) {
-        if (job.status === 'succeeded' && job.video_url) return mirrorResult(attempt, job);
-        // A job cancelled upstream by someone else, or in a state we do not know, is a provider failure.
-        const type = job.status === 'failed' ? classifyJobError(job.error) : FailureType.ProviderFailed;
-        const why =
-          job.status === 'succeeded'
-            ? 'the job succeeded without a video URL'
-            : (job.error ?? `upstream job ended as "${job.upstream_status}"`);
-        finish(attempt, 'failed', type, why);
-        if (FINAL.has(type)) throw stop(type, why);
-        continue;
-      }
-
-      if (workflowInfo().continueAsNewSuggested) {
-        await condition(allHandlersFinished);
-        return continueAsNew<typeof GenerateVideo>(input, state);
-      }
-    }
-  };
+  // Messages, registered before the first await so no query or signal finds the workflow deaf.
+  setHandler(progressQuery, () => run.progress(Date.now()));
+  setHandler(cancelSignal, (raw) => run.requestCancel(raw));
+  setHandler(fallbackSignal, (raw) => warnIfRefused(run.requestFallback(raw, Date.now())));
+  setHandler(requestFallbackUpdate, (raw) => run.acceptFallback(raw), { validator: (raw) => refuse(run.checkFallback(raw).problem) });
 
   try {
-    return await run();
+    if (!carried) run.configure(await checkedSetup(request));
+    return await new VideoLoop(run, input).drive();
   } catch (error) {
-    if (isCancellation(error)) {
-      const attempt = current();
-      if (attempt?.outcome === 'running') {
-        await abandonUpstream(attempt);
-        finish(attempt, 'cancelled', FailureType.Cancelled, 'workflow cancelled');
-      }
-      status = 'cancelled';
-    } else if (status !== 'cancelled' && status !== 'timed_out') {
-      status = 'failed';
-    }
-    showDetails();
+    // Temporal's own cancellation arrives here from whatever await it interrupted.
+    if (isCancellation(error)) await stopRunning(run, { ending: 'cancelled', type: FailureType.Cancelled, message: 'workflow cancelled' });
+    else if (run.status !== 'cancelled' && run.status !== 'timed_out') run.finish('failed');
+    setCurrentDetails(run.details());
     throw error;
   }
 }
 
-/** The first run: load the catalog, check the request against it, build the model chain. */
-async function checkedCatalogAndChain(request: GenerateVideoRequest): Promise<Pick<CarriedState, 'catalog' | 'chain'>> {
-  const { catalog, source, problem } = await loadCatalog();
-  if (problem) log.warn('Using the built-in model catalog', { source, problem });
-  const model = request.model ?? firstModel(catalog, request.prefer);
-  const known = Object.keys(catalog).join(', ');
-  if (!catalog[model]) throw invalidInput(`unknown model "${model}" (known: ${known})`);
-  for (const m of request.fallback_models ?? []) {
-    if (!catalog[m]) throw invalidInput(`unknown fallback model "${m}" (known: ${known})`);
+function warnIfRefused(problem: string | undefined): void {
+  if (problem) log.warn('Fallback request refused', { problem });
+}
+
+function refuse(problem: string | undefined): void {
+  if (problem) throw new Error(problem);
+}
+
+/** The phases of a run; each returns when there is something new to decide. */
+class VideoLoop {
+  constructor(
+    private readonly run: VideoRun,
+    private readonly input: GenerateVideoInput,
+  ) {}
+
+  async drive(): Promise<VideoResult> {
+    const { run } = this;
+    for (;;) {
+      setCurrentDetails(run.details());
+      const stop = run.stopReason(Date.now());
+      if (stop) throw await stopRunning(run, stop);
+      const live = run.live;
+      if (live && run.fallbackRequested) {
+        await abandonUpstream(run, 'abandoned', { message: run.fallbackRequested.reason ?? 'fallback requested' });
+        continue;
+      }
+      if (!live || !live.job_id) {
+        await this.submitting();
+        continue;
+      }
+      if (await this.waiting()) continue;
+      const job = await this.polling(live.job_id);
+      if (!job) continue;
+      const verdict = run.recordPoll(job, Date.now());
+      if (verdict.unfamiliar) log.warn('Unfamiliar upstream status; treating the job as still working', { status: verdict.unfamiliar, job_id: job.job_id });
+      if (verdict.kind === 'succeeded') return this.mirroring(job);
+      if (verdict.kind === 'failed') {
+        run.endAttempt('failed', Date.now(), { type: verdict.type, message: verdict.message });
+        if (isFinal(verdict.type)) throw this.fail(verdict.type, verdict.message);
+        continue;
+      }
+      if (workflowInfo().continueAsNewSuggested) {
+        await condition(allHandlersFinished);
+        return continueAsNew<typeof GenerateVideo>(this.input, run.state);
+      }
+    }
   }
-  const problems = capabilityProblems(catalog[model], requestedParams(catalog[model], request));
-  if (problems.length) throw invalidInput(problems.join('; '));
-  return { catalog, chain: fallbackChain(catalog, model, request) };
+
+  /**
+   * Submit the live attempt again (it has no job id: the gateway never answered) or start the next
+   * model. Not cancellable: if the workflow is cancelled meanwhile we still learn the job id, and
+   * the loop then cancels that job.
+   */
+  private async submitting(): Promise<void> {
+    const { run } = this;
+    let attempt = run.live;
+    if (!attempt) {
+      const model = run.takeNextModel();
+      if (!model) throw chainExhausted([...run.attempts], run.state.chain.length);
+      const overBudget = run.budgetProblem(model);
+      if (overBudget) throw this.fail(FailureType.BudgetExceeded, overBudget);
+      attempt = run.startAttempt(model, Date.now());
+    }
+    const { request } = run;
+    const info = workflowInfo();
+    const submit = submitActivity(run.remainingMs(Date.now()));
+    try {
+      const job = await CancellationScope.nonCancellable(() =>
+        submit({
+          request: {
+            model: attempt.model,
+            prompt: request.prompt,
+            ...attempt.params,
+            n: request.n,
+            image_url: request.image_url,
+            image_base64: request.image_base64,
+            person_generation: request.person_generation,
+          },
+          image_ref: request.image_ref,
+          // The same key for every try of this attempt, across retries, restarts and resubmits.
+          idempotency_key: `${info.workflowId}/${info.firstExecutionRunId}/${attempt.attempt}`,
+        }),
+      );
+      run.submitted(job);
+    } catch (error) {
+      rethrowCancellation(error);
+      const facts = factsOf(error);
+      const decision = afterSubmitFailure(facts);
+      if (decision === 'resubmit') {
+        // The job may exist: the loop submits again with the same key (bounded by the deadline).
+        log.warn('Submit got no usable answer; submitting again with the same idempotency key', { error: facts.message });
+        return;
+      }
+      run.endAttempt('failed', Date.now(), { type: facts.type, message: facts.message });
+      if (decision === 'stop') throw this.fail(facts.type, facts.message);
+    }
+  }
+
+  /** Sleep until the next poll; true when a cancel or fallback request (or the deadline) woke us. */
+  private async waiting(): Promise<boolean> {
+    const { run } = this;
+    const wait = Math.min(run.request.poll_interval_ms, run.remainingMs(Date.now()));
+    if (await condition(() => run.hasRequest, wait)) return true;
+    return Date.now() >= run.deadlineMs;
+  }
+
+  /** One status check; undefined when there is no news (the check failed, or a request interrupted it). */
+  private async polling(jobId: string): Promise<GatewayJob | undefined> {
+    const { run } = this;
+    const poll = pollActivity(run.remainingMs(Date.now()));
+    try {
+      const job = await interruptible(() => poll({ job_id: jobId }), () => run.hasRequest);
+      return job === INTERRUPTED ? undefined : job;
+    } catch (error) {
+      rethrowCancellation(error);
+      const facts = factsOf(error);
+      const decision = afterPollFailure(facts);
+      if (decision === 'retry_later') {
+        run.pollFailed();
+        log.warn('Status check failed; the job is left running and checked again', { job_id: jobId, error: facts.message });
+        return undefined;
+      }
+      if (decision === 'job_lost') {
+        run.endAttempt('failed', Date.now(), { type: FailureType.ProviderFailed, message: `the gateway lost the job: ${facts.message}` });
+        return undefined;
+      }
+      await abandonUpstream(run, 'failed', { type: facts.type, message: facts.message });
+      throw this.fail(facts.type, facts.message);
+    }
+  }
+
+  /** Copy the finished videos into our store. A cancel stops the download; the video stays upstream. */
+  private async mirroring(job: GatewayJob): Promise<VideoResult> {
+    const { run } = this;
+    run.startMirroring();
+    setCurrentDetails(run.details());
+    const mirror = mirrorActivity(run.remainingMs(Date.now()));
+    const upstream = { job_id: job.job_id, provider_url: job.video_url };
+    try {
+      const stored = await interruptible(
+        () => mirror({ job_id: job.job_id, video_url: job.video_url!, thumbnail_url: job.thumbnail_url, videos: job.videos }),
+        () => run.cancelRequested,
+      );
+      if (stored !== INTERRUPTED) {
+        const result = run.succeed(job, stored, Date.now(), workflowInfo().workflowId);
+        setCurrentDetails(run.details());
+        return result;
+      }
+    } catch (error) {
+      rethrowCancellation(error);
+      const facts = factsOf(error);
+      if (!facts.timed_out) {
+        run.endAttempt('failed', Date.now(), { type: FailureType.MirrorFailed, message: facts.message });
+        throw this.fail(
+          FailureType.MirrorFailed,
+          `the video was generated (job ${job.job_id}) but could not be mirrored: ${facts.message}`,
+          upstream,
+        );
+      }
+    }
+    // Cancelled or out of time while mirroring: the video exists upstream, and the failure says where.
+    const stop = run.stopReason(Date.now()) ?? { ending: 'timed_out', type: FailureType.Timeout, message: 'the deadline passed while mirroring' };
+    throw await stopRunning(run, { ...stop, message: `${stop.message} (the video exists upstream: job ${job.job_id})` }, upstream);
+  }
+
+  private fail(type: string, message: string, upstream: { job_id?: string; provider_url?: string } = {}) {
+    this.run.finish('failed');
+    return videoFailure(type, message, { attempts: [...this.run.attempts], ...upstream });
+  }
+}
+
+/**
+ * The one way a run stops early (cancel signal, Temporal cancellation, deadline): cancel the live
+ * job upstream, record how the attempt ended, and return the failure to end with.
+ */
+async function stopRunning(run: VideoRun, stop: StopReason, upstream: { job_id?: string; provider_url?: string } = {}) {
+  const outcome = stop.ending === 'cancelled' ? 'cancelled' : 'timed_out';
+  const message = stop.ending === 'cancelled' ? (run.state.cancel_reason ?? 'workflow cancelled') : 'deadline reached';
+  await abandonUpstream(run, outcome, { type: stop.type, message });
+  run.finish(stop.ending);
+  setCurrentDetails(run.details());
+  return videoFailure(stop.type, stop.message, { attempts: [...run.attempts], ...upstream });
+}
+
+/**
+ * End the live attempt and leave its job: cancel it upstream where the dialect can (never once it has
+ * finished, as while mirroring). Runs in a non-cancellable scope: a cancellation is what brings us here.
+ */
+async function abandonUpstream(
+  run: VideoRun,
+  outcome: 'cancelled' | 'timed_out' | 'abandoned' | 'failed',
+  why: { type?: string; message?: string },
+): Promise<void> {
+  const live = run.live;
+  if (!live) return;
+  let upstreamCancel: 'cancelled' | 'not_supported' | 'failed' | 'unknown_job' | undefined;
+  if (!live.job_id) upstreamCancel = 'unknown_job';
+  else if (run.status !== 'mirroring') {
+    upstreamCancel = await CancellationScope.nonCancellable(async () => {
+      try {
+        const answer = await cancelVideoJob({ job_id: live.job_id! });
+        return answer.supported ? 'cancelled' : 'not_supported';
+      } catch (error) {
+        log.error('Could not cancel the upstream job', { job_id: live.job_id, error: factsOf(error).message });
+        return 'failed';
+      }
+    });
+  }
+  run.endAttempt(outcome, Date.now(), { ...why, upstream_cancel: upstreamCancel });
+}
+
+/** A `catch` must never swallow a cancellation: every one in this workflow calls this first. */
+function rethrowCancellation(error: unknown): void {
+  if (isCancellation(error)) throw error;
+}
+
+const INTERRUPTED = Symbol('interrupted');
+
+/**
+ * Run `work` until it ends or `interrupt()` turns true; then cancel it and return INTERRUPTED. A
+ * cancellation of the workflow itself is not an interruption: it is rethrown.
+ */
+async function interruptible<T>(work: () => Promise<T>, interrupt: () => boolean): Promise<T | typeof INTERRUPTED> {
+  const scope = new CancellationScope();
+  const watcher = new CancellationScope();
+  let interrupted = false;
+  watcher
+    .run(() => condition(interrupt))
+    .then(
+      () => {
+        interrupted = true;
+        scope.cancel();
+      },
+      () => undefined, // the watcher is cancelled when the work ends first
+    );
+  try {
+    return await scope.run(work);
+  } catch (error) {
+    if (interrupted && isCancellation(error) && !CancellationScope.current().consideredCancelled) return INTERRUPTED;
+    throw error;
+  } finally {
+    watcher.cancel();
+  }
 }

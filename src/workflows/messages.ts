@@ -47,8 +47,22 @@ export interface Attempt {
   adjustments: string[];
   /** From the catalog's price list; null where the model has none. */
   credits_estimated: number | null;
-  /** What happened upstream when we left the job before it ended. */
-  upstream_cancel?: 'cancelled' | 'not_supported' | 'failed';
+  /**
+   * What happened upstream when we left the job before it ended. `unknown_job`: the submit never got
+   * an answer, so a job may exist under this attempt's idempotency key that we could not cancel.
+   */
+  upstream_cancel?: 'cancelled' | 'not_supported' | 'failed' | 'unknown_job';
+  /** The finished video's URL upstream, once the gateway has one: it exists even if we never copy it. */
+  provider_url?: string;
+  /** Status words the gateway used that we do not know (read as "still working"). */
+  unfamiliar_statuses?: string[];
+}
+
+/** Credits the catalog estimates for every attempt that made (or may have made) an upstream job. */
+export function estimatedSpend(attempts: readonly Attempt[]): number {
+  return attempts
+    .filter((a) => a.job_id || a.outcome === 'running')
+    .reduce((sum, a) => sum + (a.credits_estimated ?? 0), 0);
 }
 
 export interface VideoProgress {
@@ -62,6 +76,10 @@ export interface VideoProgress {
   attempts: Attempt[];
   elapsed_ms: number;
   deadline: string;
+  /** The gateway's own word for where the job is (it may be one we do not know). */
+  upstream_status?: string;
+  /** Status checks that failed in a row (an outage is waited out until the deadline). */
+  poll_failures: number;
   /** Fallback requests that were refused, with why. */
   rejected_requests: { request: FallbackRequest; problem: string; at: string }[];
 }
@@ -80,6 +98,10 @@ export interface VideoResult {
   model: string;
   job_id: string;
   video: StoredVideo;
+  /** Every video, when more than one was asked for (`n > 1`); the first is `video`. */
+  videos?: StoredVideo[];
+  /** Fewer videos came back than were asked (and paid) for. */
+  shortfall?: { requested: number; received: number };
   thumbnail?: StoredVideo;
   provider_url: string;
   thumbnail_url?: string;
@@ -92,6 +114,8 @@ export interface VideoResult {
   attempts: Attempt[];
   credits_estimated: number | null;
   elapsed_ms: number;
+  /** Made by the built-in gateway simulator, not a real gateway. */
+  simulated?: boolean;
 }
 
 /** Ask the workflow to stop and cancel its upstream job. Temporal's own cancellation does the same. */

@@ -30,7 +30,8 @@ import {
   type CampaignVideo,
 } from './campaign-messages';
 import { GenerateVideo } from './generate-video';
-import { cancelReason, type Attempt } from './messages';
+import { cancelReason, estimatedSpend } from './messages';
+import { failureDetails } from './video-failures';
 
 /** Children started per run before continuing as new, whatever the server suggests. */
 const CHILDREN_PER_RUN = 500;
@@ -57,13 +58,12 @@ function failedVideo(base: Pick<CampaignVideo, 'id' | 'workflow_id'>, error: unk
   const cause = error instanceof ChildWorkflowFailure ? error.cause : error;
   if (isCancellation(cause) || isCancellation(error)) return { ...base, status: 'cancelled', error_type: FailureType.Cancelled };
   const failure = cause instanceof ApplicationFailure ? cause : undefined;
-  const attempts = ((failure?.details?.[0] as { attempts?: Attempt[] } | undefined)?.attempts ?? []).filter((a) => a.job_id);
   return {
     ...base,
     status: failure?.type === FailureType.Cancelled ? 'cancelled' : 'failed',
     error_type: failure?.type ?? FailureType.ProviderFailed,
     error: (cause as Error | undefined)?.message ?? String(error),
-    credits_estimated: attempts.reduce((sum, a) => sum + (a.credits_estimated ?? 0), 0),
+    credits_estimated: estimatedSpend(failureDetails(cause)?.attempts ?? []),
   };
 }
 

@@ -77,6 +77,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     store: new FolderStore(storeDir),
     download: { allowLoopback: true },
     catalogTtlMs: 0,
+    simulated: true,
   };
   const dependencies = options.dependencies ? options.dependencies(base) : base;
   const taskQueue = `test-${process.pid}-${++queues}`;

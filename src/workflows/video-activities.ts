@@ -1,0 +1,64 @@
+/**
+ * How GenerateVideo calls its activities: timeouts and retry policies in one place. Every call made
+ * while the job runs is bounded by the job's absolute deadline (its schedule-to-close is what is left
+ * of it), so no retry, Retry-After or slow download outlives the deadline. Cancelling upstream is the
+ * exception: it runs after a deadline or a cancel, and must still get through.
+ */
+import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import type { VideoActivities } from '../activities';
+import { FailureType, FINAL_FAILURE_TYPES } from '../contract';
+
+/** Temporal needs a positive timeout; the caller checks the deadline before calling. */
+const until = (remainingMs: number) => Math.max(1000, Math.floor(remainingMs));
+
+export function submitActivity(remainingMs: number) {
+  return proxyActivities<VideoActivities>({
+    // Longer than one HTTP request (20 s), short enough that a crashed worker's submit is retried soon.
+    startToCloseTimeout: '30s',
+    scheduleToCloseTimeout: until(remainingMs),
+    retry: {
+      initialInterval: '2s',
+      backoffCoefficient: 2,
+      maximumInterval: '30s',
+      // Then the workflow decides: another model (quota), or the same key again (the job may exist).
+      maximumAttempts: 4,
+      nonRetryableErrorTypes: [...FINAL_FAILURE_TYPES],
+    },
+  }).submitVideoJob;
+}
+
+/** Polls are local activities: about 6 history events per poll instead of 11. */
+export function pollActivity(remainingMs: number) {
+  return proxyLocalActivities<VideoActivities>({
+    startToCloseTimeout: '30s',
+    // A failed status check is tried again at the next poll: this only bounds one round of retries.
+    scheduleToCloseTimeout: Math.min(5 * 60_000, until(remainingMs)),
+    retry: {
+      initialInterval: '1s',
+      backoffCoefficient: 2,
+      maximumInterval: '30s',
+      nonRetryableErrorTypes: [FailureType.Unauthorized, FailureType.InvalidInput],
+    },
+  }).pollVideoJob;
+}
+
+export function mirrorActivity(remainingMs: number) {
+  return proxyActivities<VideoActivities>({
+    startToCloseTimeout: '15m',
+    scheduleToCloseTimeout: until(remainingMs),
+    // Heartbeats carry bytes done; a stalled download fails fast, a cancelled workflow stops it.
+    heartbeatTimeout: '30s',
+    retry: { initialInterval: '2s', maximumInterval: '1m', maximumAttempts: 5 },
+  }).mirrorVideo;
+}
+
+export const { cancelVideoJob } = proxyActivities<VideoActivities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5 },
+});
+
+export const { loadCatalog } = proxyLocalActivities<VideoActivities>({
+  startToCloseTimeout: '30s',
+  scheduleToCloseTimeout: '5m',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
+});

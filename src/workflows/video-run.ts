@@ -1,0 +1,379 @@
+/**
+ * The state of one GenerateVideo and its named transitions. Deterministic and free of Temporal
+ * calls: every transition takes `now`, so the whole state machine is unit-tested without a server,
+ * and the workflow file is left with the waiting and the calling.
+ *
+ * A run is a list of attempts, one per model tried. The last attempt is the live one while its
+ * outcome is `running`: without a job id it is still being submitted, with one it is upstream.
+ */
+import type { GatewayCapabilities, GatewayJob } from '../gateway/types';
+import type { MirrorOutput } from '../activities/types';
+import { adaptParams, type Catalog, estimateCredits, requestedParams } from '../catalog';
+import { FailureType, type VideoStatus } from '../contract';
+import type { GenerateVideoRequest } from '../request';
+import { describeIssues } from '../request';
+import { type JobVerdict, judgeJob } from './video-failures';
+import {
+  type Attempt,
+  type AttemptOutcome,
+  cancelReason,
+  estimatedSpend,
+  FallbackRequest,
+  type VideoProgress,
+  type VideoResult,
+} from './messages';
+
+/** Where the live attempt is upstream, as last seen. */
+export interface UpstreamView {
+  status: VideoStatus;
+  progress: number;
+  progress_source?: VideoProgress['progress_source'];
+  processing_since_ms?: number;
+  upstream_status?: string;
+}
+
+/** What a run hands to the next one at continue-as-new. */
+export interface CarriedState {
+  started_at_ms: number;
+  deadline_ms: number;
+  catalog: Catalog;
+  chain: string[];
+  attempts: Attempt[];
+  /** The live attempt's upstream view; absent between attempts. */
+  upstream?: UpstreamView;
+  /** The same, as runs recorded before version 2 named it. Read once, never written. */
+  current?: UpstreamView & { job_id?: string };
+  capabilities?: GatewayCapabilities;
+  cancel_reason?: string;
+  pending_fallback?: FallbackRequest;
+  rejected_requests: VideoProgress['rejected_requests'];
+  poll_failures?: number;
+  simulated?: boolean;
+}
+
+/** Why the run must stop now, whatever it is doing. */
+export interface StopReason {
+  ending: 'cancelled' | 'timed_out';
+  type: FailureType;
+  message: string;
+}
+
+/** Progress while the upstream gives none: rises with time, never reaches the end on its own. */
+export function estimatedProgress(processingMs: number): number {
+  return Math.min(90, Math.round(90 * (1 - Math.exp(-processingMs / 45_000))));
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export class VideoRun {
+  /** Set once the run has ended, to the status it ended with. */
+  private ending?: VideoStatus;
+
+  private constructor(
+    readonly request: GenerateVideoRequest,
+    readonly state: CarriedState,
+  ) {}
+
+  /** A first run: nothing tried yet, the deadline counted from now. */
+  static begin(request: GenerateVideoRequest, now: number): VideoRun {
+    return new VideoRun(request, {
+      started_at_ms: now,
+      deadline_ms: now + request.timeout_ms,
+      catalog: {},
+      chain: request.model ? [request.model] : [],
+      attempts: [],
+      rejected_requests: [],
+    });
+  }
+
+  /** A run continued as new, from any version of the carried state. */
+  static resume(request: GenerateVideoRequest, carried: CarriedState): VideoRun {
+    const { current, ...state } = carried;
+    if (current && !state.upstream) {
+      const { job_id: _jobId, ...view } = current;
+      state.upstream = view;
+    }
+    return new VideoRun(request, state);
+  }
+
+  configure(setup: Pick<CarriedState, 'catalog' | 'chain' | 'capabilities'>): void {
+    Object.assign(this.state, setup);
+  }
+
+  // ---- reading ----------------------------------------------------------------------------------
+
+  get attempts(): readonly Attempt[] {
+    return this.state.attempts;
+  }
+
+  /** The live attempt, if one is running. */
+  get live(): Attempt | undefined {
+    const last = this.state.attempts[this.state.attempts.length - 1];
+    return last?.outcome === 'running' ? last : undefined;
+  }
+
+  get status(): VideoStatus {
+    return this.ending ?? this.state.upstream?.status ?? 'queued';
+  }
+
+  get deadlineMs(): number {
+    return this.state.deadline_ms;
+  }
+
+  /** Until the deadline, never negative. */
+  remainingMs(now: number): number {
+    return Math.max(0, this.state.deadline_ms - now);
+  }
+
+  /** A cancel was asked for, or the deadline passed: the run must stop whatever it is doing. */
+  stopReason(now: number): StopReason | undefined {
+    if (this.state.cancel_reason) {
+      return { ending: 'cancelled', type: FailureType.Cancelled, message: `cancelled: ${this.state.cancel_reason}` };
+    }
+    if (now >= this.state.deadline_ms) {
+      return {
+        ending: 'timed_out',
+        type: FailureType.Timeout,
+        message: `no video within the ${this.request.timeout_ms} ms timeout`,
+      };
+    }
+    return undefined;
+  }
+
+  get cancelRequested(): boolean {
+    return !!this.state.cancel_reason;
+  }
+
+  /** A cancel or a fallback waits to be acted on: a wait for the next poll ends early for it. */
+  get hasRequest(): boolean {
+    return !!this.state.cancel_reason || !!this.state.pending_fallback;
+  }
+
+  get fallbackRequested(): FallbackRequest | undefined {
+    return this.state.pending_fallback;
+  }
+
+  private get percent(): number {
+    return this.ending === 'succeeded' ? 100 : (this.state.upstream?.progress ?? 0);
+  }
+
+  progress(now: number): VideoProgress {
+    const live = this.state.attempts[this.state.attempts.length - 1];
+    return {
+      status: this.status,
+      progress: this.percent,
+      progress_source: this.state.upstream?.progress_source ?? 'upstream',
+      model: live?.model ?? this.state.chain[0] ?? this.request.model ?? '',
+      job_id: live?.job_id,
+      attempt: this.state.attempts.length,
+      attempts: this.state.attempts,
+      elapsed_ms: now - this.state.started_at_ms,
+      deadline: iso(this.state.deadline_ms),
+      upstream_status: this.state.upstream?.upstream_status,
+      poll_failures: this.state.poll_failures ?? 0,
+      rejected_requests: this.state.rejected_requests,
+    };
+  }
+
+  /** What the Temporal UI shows as the workflow's current details (Markdown, no history events). */
+  details(): string {
+    const live = this.state.attempts[this.state.attempts.length - 1];
+    const upstream = this.state.upstream;
+    return [
+      `**${this.status}** ${this.percent}%`,
+      live ? `model \`${live.model}\` · attempt ${live.attempt} of up to ${this.state.chain.length}` : '',
+      live?.job_id ? `upstream job \`${live.job_id}\`${upstream?.upstream_status ? ` (${upstream.upstream_status})` : ''}` : '',
+      this.state.poll_failures ? `${this.state.poll_failures} status checks failed in a row` : '',
+      `deadline ${iso(this.state.deadline_ms)}`,
+    ]
+      .filter(Boolean)
+      .join('\n\n');
+  }
+
+  // ---- messages ---------------------------------------------------------------------------------
+
+  /** Even a malformed cancel is a cancel: stopping is always safe. The first reason wins. */
+  requestCancel(raw: unknown): void {
+    this.state.cancel_reason ??= cancelReason(raw);
+  }
+
+  /** A fallback request, or why it is refused. */
+  checkFallback(raw: unknown): { request: FallbackRequest; problem?: string } {
+    const parsed = FallbackRequest.safeParse(raw ?? {});
+    if (!parsed.success) return { request: {}, problem: `malformed fallback request: ${describeIssues(parsed.error)}` };
+    const request = parsed.data;
+    const tried = new Set(this.state.attempts.map((a) => a.model));
+    let problem: string | undefined;
+    if (this.status === 'mirroring' || this.status === 'succeeded') problem = 'the video is already generated';
+    else if (request.model !== undefined && !this.state.catalog[request.model]) {
+      problem = `unknown model "${request.model}" (known: ${Object.keys(this.state.catalog).join(', ')})`;
+    } else if (request.model !== undefined && tried.has(request.model)) problem = `model "${request.model}" was already tried`;
+    else if (request.model === undefined && !this.untried()) problem = 'no untried model is left in the fallback chain';
+    return { request, problem };
+  }
+
+  /** From a signal, which cannot answer: a refusal is recorded where the progress query shows it. */
+  requestFallback(raw: unknown, now: number): string | undefined {
+    const { request, problem } = this.checkFallback(raw);
+    if (problem) this.state.rejected_requests.push({ request, problem, at: iso(now) });
+    else this.state.pending_fallback = request;
+    return problem;
+  }
+
+  /** From the update, whose validator already refused what `checkFallback` refuses. */
+  acceptFallback(raw: unknown): { model: string } {
+    const { request } = this.checkFallback(raw);
+    this.state.pending_fallback = request;
+    return { model: request.model ?? this.untried()! };
+  }
+
+  // ---- transitions ------------------------------------------------------------------------------
+
+  private untried(): string | undefined {
+    const tried = new Set(this.state.attempts.map((a) => a.model));
+    return this.state.chain.find((m) => !tried.has(m));
+  }
+
+  /** The model to try next: the one an operator named, else the next untried one in the chain. */
+  takeNextModel(): string | undefined {
+    const requested = this.state.pending_fallback?.model;
+    this.state.pending_fallback = undefined;
+    return requested ?? this.untried();
+  }
+
+  /** Why submitting `model` could pass `max_credits`, or undefined when it cannot. */
+  budgetProblem(model: string): string | undefined {
+    const max = this.request.max_credits;
+    if (max === undefined) return undefined;
+    const cost = this.estimate(model).credits_estimated;
+    if (cost === null) return `${model} has no published price, so max_credits ${max} cannot be held`;
+    const spent = estimatedSpend(this.state.attempts);
+    if (spent + cost > max) {
+      return `${model} is estimated at ${cost} credits; with ${spent} already spent that passes max_credits ${max}`;
+    }
+    return undefined;
+  }
+
+  private estimate(model: string): Pick<Attempt, 'params' | 'adjustments' | 'credits_estimated'> {
+    const spec = this.state.catalog[model];
+    const { params, adjustments } = adaptParams(spec, requestedParams(spec, this.request));
+    return { params, adjustments, credits_estimated: estimateCredits(spec, { ...params, n: this.request.n }) };
+  }
+
+  /** A new attempt on `model`, the request fitted to it; it is live until it ends. */
+  startAttempt(model: string, now: number): Attempt {
+    const attempt: Attempt = {
+      attempt: this.state.attempts.length + 1,
+      model,
+      started_at: iso(now),
+      outcome: 'running',
+      ...this.estimate(model),
+    };
+    this.state.attempts.push(attempt);
+    this.state.upstream = { status: 'queued', progress: 0 };
+    this.state.poll_failures = 0;
+    return attempt;
+  }
+
+  /** The gateway took the live attempt's job. */
+  submitted(job: GatewayJob & { simulated?: boolean }): void {
+    const live = this.live!;
+    live.job_id = job.job_id;
+    if (job.simulated) this.state.simulated = true;
+  }
+
+  /**
+   * A status answer for the live attempt: updates status and progress and says what it means. The
+   * first time a word we do not know is seen, `unfamiliar` names it, so the caller logs it once.
+   */
+  recordPoll(job: GatewayJob, now: number): JobVerdict & { unfamiliar?: string } {
+    const live = this.live!;
+    const view = (this.state.upstream ??= { status: 'queued', progress: 0 });
+    this.state.poll_failures = 0;
+    view.upstream_status = job.upstream_status;
+    if (job.status === 'succeeded' && job.video_url) live.provider_url = job.video_url;
+    let unfamiliar: string | undefined;
+    if (job.status === 'working' && !live.unfamiliar_statuses?.includes(job.upstream_status)) {
+      (live.unfamiliar_statuses ??= []).push(job.upstream_status);
+      unfamiliar = job.upstream_status;
+    }
+    // An unfamiliar word shows as processing once progress or time says the job is moving.
+    const moving = job.status === 'processing' || (job.status === 'working' && (view.status === 'processing' || !!job.progress));
+    if (job.status === 'queued') {
+      view.status = 'queued';
+      view.progress = 0;
+    } else if (moving) {
+      view.status = 'processing';
+      view.processing_since_ms ??= now;
+      if (job.progress !== undefined) {
+        view.progress = Math.max(view.progress, Math.round(job.progress * 0.95));
+        view.progress_source = 'upstream';
+      } else {
+        view.progress = Math.max(view.progress, estimatedProgress(now - view.processing_since_ms));
+        view.progress_source = 'estimated';
+      }
+    }
+    return { ...judgeJob(job), ...(unfamiliar ? { unfamiliar } : {}) };
+  }
+
+  /** A status check failed and will be tried again at the next poll. */
+  pollFailed(): void {
+    this.state.poll_failures = (this.state.poll_failures ?? 0) + 1;
+  }
+
+  startMirroring(): void {
+    this.state.upstream = { ...(this.state.upstream ?? { progress: 0 }), status: 'mirroring', progress: 95 };
+  }
+
+  /** The live attempt ends; the run goes on (another model) or stops, as the caller decides. */
+  endAttempt(
+    outcome: Exclude<AttemptOutcome, 'running'>,
+    now: number,
+    why: { type?: string; message?: string; upstream_cancel?: Attempt['upstream_cancel'] } = {},
+  ): void {
+    const live = this.live;
+    if (!live) return;
+    live.outcome = outcome;
+    live.ended_at = iso(now);
+    if (why.type) live.error_type = why.type;
+    if (why.message) live.error = why.message;
+    if (why.upstream_cancel) live.upstream_cancel = why.upstream_cancel;
+    if (outcome !== 'succeeded') this.state.upstream = undefined;
+  }
+
+  /** The run is over: no more transitions, the status is final. */
+  finish(ending: 'failed' | 'cancelled' | 'timed_out'): void {
+    this.ending = ending;
+  }
+
+  /** The live attempt's videos are in our store: the run succeeded. */
+  succeed(job: GatewayJob, stored: MirrorOutput, now: number, workflowId: string): VideoResult {
+    const attempt = this.live!;
+    this.endAttempt('succeeded', now);
+    this.ending = 'succeeded';
+    const credits = this.state.attempts.filter((a) => a.job_id).map((a) => a.credits_estimated);
+    const requested = this.request.n ?? 1;
+    const received = stored.videos?.length ?? 1;
+    return {
+      status: 'succeeded',
+      workflow_id: workflowId,
+      model: attempt.model,
+      job_id: job.job_id,
+      video: stored.video,
+      ...(stored.videos ? { videos: stored.videos } : {}),
+      ...(received < requested ? { shortfall: { requested, received } } : {}),
+      thumbnail: stored.thumbnail,
+      provider_url: job.video_url!,
+      thumbnail_url: job.thumbnail_url,
+      provider_mirror_status: job.mirror_status,
+      upstream_copy: stored.upstream_copy,
+      prompt: this.request.prompt,
+      params: attempt.params,
+      attempts: this.state.attempts,
+      // Abandoned and failed jobs may be billed too: the estimate counts every submitted job.
+      credits_estimated: credits.some((c) => c === null) ? null : estimatedSpend(this.state.attempts),
+      elapsed_ms: now - this.state.started_at_ms,
+      ...(this.state.simulated ? { simulated: true } : {}),
+    };
+  }
+}

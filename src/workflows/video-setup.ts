@@ -1,0 +1,30 @@
+/**
+ * The first thing a GenerateVideo does: load the model catalog and what the gateway can do, check the
+ * request against them, and build the model chain. Everything refused here is refused before any
+ * money is spent, as InvalidInput naming the allowed values.
+ */
+import { log } from '@temporalio/workflow';
+import { capabilityProblems, fallbackChain, firstModel, requestedParams } from '../catalog';
+import { invalidInput } from '../failures';
+import type { GenerateVideoRequest } from '../request';
+import { loadCatalog } from './video-activities';
+import type { CarriedState } from './video-run';
+
+export async function checkedSetup(
+  request: GenerateVideoRequest,
+): Promise<Pick<CarriedState, 'catalog' | 'chain' | 'capabilities'>> {
+  const { catalog, source, problem, capabilities } = await loadCatalog();
+  if (problem) log.warn('Using the built-in model catalog', { source, problem });
+  const model = request.model ?? firstModel(catalog, request.prefer);
+  const known = Object.keys(catalog).join(', ');
+  if (!catalog[model]) throw invalidInput(`unknown model "${model}" (known: ${known})`);
+  for (const m of request.fallback_models ?? []) {
+    if (!catalog[m]) throw invalidInput(`unknown fallback model "${m}" (known: ${known})`);
+  }
+  const problems = capabilityProblems(catalog[model], requestedParams(catalog[model], request));
+  if ((request.n ?? 1) > 1 && capabilities && !capabilities.multipleVideos) {
+    problems.push(`n ${request.n} is not offered by this gateway: it makes one video per job`);
+  }
+  if (problems.length) throw invalidInput(problems.join('; '));
+  return { catalog, chain: fallbackChain(catalog, model, request), ...(capabilities ? { capabilities } : {}) };
+}
