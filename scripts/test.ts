@@ -1,30 +1,41 @@
 /**
- * `npm test`: find or build the Temporal CLI once, then run every test file with node's test runner,
- * one file at a time (each starts its own dev server; the machine has two cores).
- * `npm test -- test/gateway.test.ts` runs chosen files.
+ * `npm test`: the fast unit tier (pure logic, no server), then every integration test file with
+ * node's test runner, one file at a time (each starts its own dev server; the machine has two cores).
+ * `npm run test:unit` runs the unit tier alone; `npm test -- test/gateway.test.ts` runs chosen files.
  */
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { findTemporalCli } from '../src/temporal-cli';
 
-async function main(): Promise<number> {
-  const cli = await findTemporalCli();
-  if (cli) process.env.TEMPORAL_CLI_PATH = cli;
-  const root = join(__dirname, '..');
-  const chosen = process.argv.slice(2);
-  const files = chosen.length
-    ? chosen
-    : readdirSync(join(root, 'test'))
-        .filter((f) => f.endsWith('.test.ts'))
-        .sort()
-        .map((f) => join('test', f));
+const ROOT = join(__dirname, '..');
+
+function testFiles(dir: string): string[] {
+  return readdirSync(join(ROOT, dir))
+    .filter((f) => f.endsWith('.test.ts'))
+    .sort()
+    .map((f) => join(dir, f));
+}
+
+function runNodeTests(files: string[], extra: string[] = []): number {
   const { status } = spawnSync(
     process.execPath,
-    ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-timeout=300000', ...files],
-    { cwd: root, stdio: 'inherit', env: process.env },
+    ['--import', 'tsx', '--test', '--test-concurrency=1', ...extra, ...files],
+    { cwd: ROOT, stdio: 'inherit', env: process.env },
   );
   return status ?? 1;
+}
+
+async function main(): Promise<number> {
+  const args = process.argv.slice(2);
+  const unitOnly = args.includes('--unit');
+  const chosen = args.filter((a) => !a.startsWith('--'));
+  if (unitOnly) return runNodeTests(testFiles('test/unit'));
+  const cli = await findTemporalCli();
+  if (cli) process.env.TEMPORAL_CLI_PATH = cli;
+  // One run, so the runner's closing lines count every test of both tiers.
+  const files = chosen.length ? chosen : [...testFiles('test/unit'), ...testFiles('test')];
+  return runNodeTests(files, ['--test-timeout=300000']);
 }
 
 main().then(

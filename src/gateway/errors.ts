@@ -33,7 +33,7 @@ const SAFETY_PHRASES = [
   /\b(safety|content|moderation|usage)[ _-](system|filters?|polic(y|ies)|checks?|guidelines?|reasons?|violations?|classifiers?)\b/i,
   /\bviolat\w*\b[^.]{0,40}\bpolic(y|ies)\b/i,
   /\b(nsfw|prohibited content|inappropriate content|explicit content)\b/i,
-  /\bflagged\b[^.]{0,30}\b(safety|moderation|policy|content)\b/i,
+  /\b(rejected|refused|blocked|flagged)\b[^.]{0,30}\b(moderation|moderator|safety|content polic(y|ies))\b/i,
 ];
 
 /** True when a gateway's code or message says the request was refused on content-policy grounds. */
