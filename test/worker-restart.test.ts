@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { VideoClient } from '../src/client';
+import { kill, WorkerProcesses } from './helpers/worker-process';
 import { eventually, startWorld, type World } from './helpers/world';
 
 const ROOT = join(__dirname, '..');
@@ -14,43 +15,8 @@ describe('a worker killed mid-job', () => {
   let videos: VideoClient;
   const taskQueue = `restart-${process.pid}`;
   const store = mkdtempSync(join(tmpdir(), 'video-restart-'));
-  const children: ChildProcess[] = [];
-
-  /** `npm run worker` as its own process, configured only by environment variables. */
-  async function spawnWorker(): Promise<ChildProcess> {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        TEMPORAL_ADDRESS: world.server.address,
-        TEMPORAL_NAMESPACE: 'default',
-        VIDEO_API_BASE_URL: world.simulator.url,
-        VIDEO_API_KEY: world.simulator.apiKey,
-        VIDEO_API_DIALECT: 'infery',
-        VIDEO_STORE: store,
-        VIDEO_TASK_QUEUE: taskQueue,
-        VIDEO_MIRROR_ALLOW_LOOPBACK: '1',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    children.push(child);
-    let output = '';
-    child.stdout!.on('data', (d) => (output += d));
-    child.stderr!.on('data', (d) => (output += d));
-    await eventually(() => output.includes('Worker polling') || !alive(child), 60_000, 'worker start');
-    assert.ok(alive(child), `worker exited: ${output}`);
-    return child;
-  }
-
-  const alive = (child: ChildProcess) => child.exitCode === null && child.signalCode === null;
-
-  function kill(child: ChildProcess): Promise<void> {
-    if (!alive(child)) return Promise.resolve();
-    return new Promise((resolve) => {
-      child.once('exit', () => resolve());
-      child.kill('SIGKILL');
-    });
-  }
+  let workers: WorkerProcesses;
+  const spawnWorker = () => workers.spawn();
 
   /** The command line, connected by the TEMPORAL_* variables as a user's shell would be. */
   function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -69,9 +35,10 @@ describe('a worker killed mid-job', () => {
   before(async () => {
     world = await startWorld();
     videos = new VideoClient(world.client, { taskQueue });
+    workers = new WorkerProcesses(world, { taskQueue, store });
   });
   afterEach(async () => {
-    await Promise.all(children.map(kill));
+    await workers.killAll();
   });
   after(async () => {
     await world?.close();

@@ -161,8 +161,7 @@ class VideoLoop {
   /** Sleep until the next poll; true when a cancel or fallback request (or the deadline) woke us. */
   private async waiting(): Promise<boolean> {
     const { run } = this;
-    const wait = Math.min(run.request.poll_interval_ms, run.remainingMs(Date.now()));
-    if (await condition(() => run.hasRequest, wait)) return true;
+    if (await condition(() => run.hasRequest, run.nextPollWaitMs(Date.now()))) return true;
     return Date.now() >= run.deadlineMs;
   }
 

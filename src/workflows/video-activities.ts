@@ -31,12 +31,14 @@ export function submitActivity(remainingMs: number) {
 export function pollActivity(remainingMs: number) {
   return proxyLocalActivities<VideoActivities>({
     startToCloseTimeout: '30s',
-    // A failed status check is tried again at the next poll: this only bounds one round of retries.
     scheduleToCloseTimeout: Math.min(5 * 60_000, until(remainingMs)),
+    // One short round of retries; then the workflow records a failed round and backs off between
+    // rounds itself, so an outage shows in `progress` and a cancel never waits for a long retry.
     retry: {
       initialInterval: '1s',
       backoffCoefficient: 2,
       maximumInterval: '30s',
+      maximumAttempts: 3,
       nonRetryableErrorTypes: [FailureType.Unauthorized, FailureType.InvalidInput],
     },
   }).pollVideoJob;

@@ -316,6 +316,17 @@ export class VideoRun {
     return { ...judgeJob(job), ...(unfamiliar ? { unfamiliar } : {}) };
   }
 
+  /**
+   * How long to wait before the next status check: the poll interval, doubled for each round of
+   * failed checks in a row (at most 16 times, and at most a minute unless the interval is longer).
+   */
+  nextPollWaitMs(now: number): number {
+    const interval = this.request.poll_interval_ms;
+    const failures = Math.min(this.state.poll_failures ?? 0, 4);
+    const wait = failures ? Math.min(interval * 2 ** failures, Math.max(interval, 60_000)) : interval;
+    return Math.min(wait, this.remainingMs(now));
+  }
+
   /** A status check failed and will be tried again at the next poll. */
   pollFailed(): void {
     this.state.poll_failures = (this.state.poll_failures ?? 0) + 1;

@@ -168,3 +168,16 @@ describe('VideoRun', () => {
     assert.equal(run.progress(T0).progress, 100);
   });
 });
+
+describe('VideoRun polling cadence', () => {
+  test('the poll interval, backed off while status checks fail, never past the deadline', () => {
+    const run = runFor({ poll_interval: '5s', timeout: '1h' });
+    run.startAttempt(run.takeNextModel()!, T0);
+    assert.equal(run.nextPollWaitMs(T0), 5000);
+    const waits = [1, 2, 3, 4, 5, 6].map(() => (run.pollFailed(), run.nextPollWaitMs(T0)));
+    assert.deepEqual(waits, [10_000, 20_000, 40_000, 60_000, 60_000, 60_000]);
+    assert.equal(run.nextPollWaitMs(T0 + 3_600_000 - 1234), 1234);
+    run.recordPoll(job('queued'), T0);
+    assert.equal(run.nextPollWaitMs(T0), 5000, 'an answer resets the back-off');
+  });
+});

@@ -1,0 +1,59 @@
+/**
+ * `npm run worker` as a child process, configured only by environment variables, so a test can kill
+ * it with SIGKILL as a crash would.
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { eventually, type World } from './world';
+
+const ROOT = join(__dirname, '..', '..');
+
+export class WorkerProcesses {
+  private readonly children: ChildProcess[] = [];
+
+  constructor(
+    private readonly world: World,
+    private readonly env: { taskQueue: string; store: string; dialect?: string },
+  ) {}
+
+  async spawn(): Promise<ChildProcess> {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        TEMPORAL_ADDRESS: this.world.server.address,
+        TEMPORAL_NAMESPACE: 'default',
+        VIDEO_API_BASE_URL: this.world.simulator.url,
+        VIDEO_API_KEY: this.world.simulator.apiKey,
+        VIDEO_API_DIALECT: this.env.dialect ?? 'infery',
+        VIDEO_STORE: this.env.store,
+        VIDEO_TASK_QUEUE: this.env.taskQueue,
+        VIDEO_MIRROR_ALLOW_LOOPBACK: '1',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.children.push(child);
+    let output = '';
+    child.stdout!.on('data', (d) => (output += d));
+    child.stderr!.on('data', (d) => (output += d));
+    await eventually(() => output.includes('Worker polling') || !alive(child), 60_000, 'worker start');
+    assert.ok(alive(child), `worker exited: ${output}`);
+    return child;
+  }
+
+  /** Every worker this helper started, killed as a crash would. */
+  killAll(): Promise<void> {
+    return Promise.all(this.children.map(kill)).then(() => undefined);
+  }
+}
+
+export const alive = (child: ChildProcess) => child.exitCode === null && child.signalCode === null;
+
+export function kill(child: ChildProcess): Promise<void> {
+  if (!alive(child)) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGKILL');
+  });
+}
