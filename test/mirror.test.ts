@@ -216,6 +216,14 @@ describe('download safety', () => {
     await refused(`https://localhost:${port}/v.mp4`);
   });
 
+  test('IPv6 spellings of IPv4 hosts (mapped, NAT64, 6to4, compatible) are refused before any connection', async () => {
+    for (const host of ['[::ffff:7f00:1]', '[::ffff:127.0.0.1]', '[::ffff:a9fe:a9fe]', '[64:ff9b::7f00:1]', '[2002:7f00:1::]', '[::7f00:1]']) {
+      await refused(`https://${host}:${port}/v.mp4`);
+    }
+    // Even where loopback is allowed (the simulator), a mapped private or metadata host is not.
+    await refused('https://[::ffff:a9fe:a9fe]/latest/meta-data/', { ...policy, allowLoopback: true });
+  });
+
   test('redirects are bounded', async () => {
     await assert.rejects(safeGet(`http://127.0.0.1:${port}/loop`, { ...policy, allowLoopback: true }), /more than 5 redirects/);
   });

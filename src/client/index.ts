@@ -7,13 +7,14 @@ import {
   Connection,
   WorkflowExecutionAlreadyStartedError,
   type WorkflowHandle,
+  type WorkflowStartOptions,
 } from '@temporalio/client';
-import type { Workflow } from '@temporalio/common';
+import { ApplicationFailure, type Workflow } from '@temporalio/common';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { createHash, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { taskQueue as defaultTaskQueue } from '../config';
-import { WorkflowType, type VideoStatus } from '../contract';
+import { FailureType, WorkflowType, type VideoStatus } from '../contract';
 import { parseGenerateVideoInput, type GenerateVideoInput } from '../request';
 import { MAX_INPUT_IMAGE_BYTES, type VideoStore } from '../store/types';
 import {
@@ -40,6 +41,20 @@ import {
 } from '../workflows/campaign-messages';
 
 export type { CampaignProgress, CampaignResult, GenerateVideoInput, VideoProgress, VideoResult };
+
+/** Memo key holding a hash of the normalised input: tells a repeat of a request from a new one. */
+const INPUT_FINGERPRINT = 'input_sha256';
+
+/** sha256 of a value's JSON with keys sorted, so spelling order does not matter. */
+function fingerprint(value: unknown): string {
+  const sorted = (v: unknown): unknown =>
+    Array.isArray(v)
+      ? v.map(sorted)
+      : v && typeof v === 'object'
+        ? Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined).sort(([a], [b]) => a.localeCompare(b)).map(([k, x]) => [k, sorted(x)]))
+        : v;
+  return createHash('sha256').update(JSON.stringify(sorted(value))).digest('hex');
+}
 
 const FINAL_STATUSES: VideoStatus[] = ['succeeded', 'failed', 'cancelled', 'timed_out'];
 
@@ -209,36 +224,57 @@ export class VideoClient {
    * Start a GenerateVideo. The input is checked here first, so bad input fails before anything starts;
    * an inline image is stored by reference first (see `inputStore`).
    * With an `idempotency_key` the workflow id is that key: a duplicate start returns the existing job
-   * (running or finished) instead of generating, and paying for, a second video.
+   * (running or finished) instead of generating, and paying for, a second video. The same key with a
+   * different input is refused (`IdempotencyConflict`): a key names one request, as Stripe's do.
+   * A key stays taken while the namespace keeps the workflow (its retention period after the job
+   * ended): after a failure it returns that failure; once the retention has passed it starts afresh.
    */
   async start(original: GenerateVideoInput, options: { workflowId?: string } = {}): Promise<VideoJob> {
     const input = await this.referenceImage(original);
-    parseGenerateVideoInput(input);
+    const request = parseGenerateVideoInput(input);
     const workflowId = options.workflowId ?? input.idempotency_key ?? `video-${randomUUID()}`;
     const summary = `${input.model ?? input.prefer ?? 'default model'}: ${input.prompt.slice(0, 100)}`;
-    return new VideoJob(await this.startOnce<typeof GenerateVideo>(WorkflowType.generateVideo, workflowId, [input], summary));
+    const handle = await this.startOnce<typeof GenerateVideo>(WorkflowType.generateVideo, { taskQueue: this.taskQueue, workflowId, args: [input] }, {
+      summary,
+      fingerprint: fingerprint(request),
+    });
+    return new VideoJob(handle);
   }
 
-  /** Start once per workflow id: a running or finished workflow with that id is returned instead. */
+  /**
+   * Start once per workflow id: a running or finished workflow with that id is returned instead,
+   * provided it was started with the same input (its memo holds the input's fingerprint).
+   */
   private async startOnce<W extends Workflow>(
     type: string,
-    workflowId: string,
-    args: unknown[],
-    summary: string,
+    options: WorkflowStartOptions<W>,
+    meta: { summary: string; fingerprint: string },
   ): Promise<WorkflowHandle<W>> {
+    const { workflowId } = options;
+    let handle: WorkflowHandle<W>;
     try {
-      return await this.client.workflow.start(type, {
-        taskQueue: this.taskQueue,
-        workflowId,
-        args,
-        staticSummary: summary, // shown in the Temporal UI
+      handle = await this.client.workflow.start<W>(type, {
+        ...options,
+        staticSummary: meta.summary, // shown in the Temporal UI
+        memo: { [INPUT_FINGERPRINT]: meta.fingerprint },
         workflowIdConflictPolicy: 'USE_EXISTING',
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
       });
     } catch (error) {
-      if (error instanceof WorkflowExecutionAlreadyStartedError) return this.client.workflow.getHandle<W>(workflowId);
-      throw error;
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+      handle = this.client.workflow.getHandle<W>(workflowId);
     }
+    const { memo } = await handle.describe();
+    const existing = memo?.[INPUT_FINGERPRINT];
+    // Workflows started before fingerprints were recorded have none: nothing to compare.
+    if (typeof existing === 'string' && existing !== meta.fingerprint) {
+      throw ApplicationFailure.create({
+        type: FailureType.IdempotencyConflict,
+        message: `workflow id "${workflowId}" was already used for a different input; use a new idempotency_key for a new request`,
+        nonRetryable: true,
+      });
+    }
+    return handle;
   }
 
   /**
@@ -249,7 +285,11 @@ export class VideoClient {
     parseCampaign(input);
     const workflowId = options.workflowId ?? `campaign-${randomUUID()}`;
     const summary = `campaign of ${input.videos.length} videos`;
-    return new CampaignJob(await this.startOnce<typeof VideoCampaign>(WorkflowType.videoCampaign, workflowId, [input], summary));
+    const handle = await this.startOnce<typeof VideoCampaign>(WorkflowType.videoCampaign, { taskQueue: this.taskQueue, workflowId, args: [input] }, {
+      summary,
+      fingerprint: fingerprint(input),
+    });
+    return new CampaignJob(handle);
   }
 
   /** A job started earlier, by its workflow id. */
