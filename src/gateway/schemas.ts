@@ -61,6 +61,11 @@ const ResultField = z
   .loose()
   .nullish();
 
+/** Two URLs of one object: equal but for the query string (signatures, expiry). */
+function sameObject(a: string, b: string): boolean {
+  return a.split('?')[0] === b.split('?')[0];
+}
+
 export const JobResponse = z
   .object({
     job_id: z.string().min(1).optional(),
@@ -99,9 +104,10 @@ export const JobResponse = z
       (v): v is GatewayVideo => v !== undefined,
     );
     const thumbnail = j.result?.thumbnail_url ?? j.thumbnail_url ?? undefined;
-    // The single-video fields name the first video; a list may repeat it.
+    // The single-video fields name the first video; a list may repeat it, signed anew (a different
+    // query string), so entries are the same video when they name the same object.
     const videos = first ? [{ url: first, ...(thumbnail ? { thumbnail_url: thumbnail } : {}) }] : [];
-    for (const v of listed) if (!videos.some((known) => known.url === v.url)) videos.push(v);
+    for (const v of listed) if (!videos.some((known) => sameObject(known.url, v.url))) videos.push(v);
     set('video_url', videos[0]?.url);
     set('thumbnail_url', thumbnail ?? videos[0]?.thumbnail_url);
     if (videos.length) job.videos = videos;

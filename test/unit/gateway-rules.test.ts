@@ -90,3 +90,14 @@ describe('safety refusals', () => {
     assert.equal(classifyJobError({}), 'ProviderFailed');
   });
 });
+
+describe('several videos, signed anew', () => {
+  test('a list that repeats the first video with a fresh signature does not count it twice', () => {
+    const job = JobResponse.parse({
+      id: 'j',
+      status: 'succeeded',
+      result: { url: 'https://g/v1.mp4?sig=a', videos: [{ url: 'https://g/v1.mp4?sig=b' }, { url: 'https://g/v2.mp4?sig=c' }] },
+    });
+    assert.deepEqual(job.videos?.map((v) => v.url), ['https://g/v1.mp4?sig=a', 'https://g/v2.mp4?sig=c']);
+  });
+});
