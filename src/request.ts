@@ -18,7 +18,7 @@ export const MAX_TIMEOUT_MS = 24 * 3_600_000;
 export const MAX_INLINE_IMAGE_BASE64_CHARS = 256 * 1024;
 
 /** Standard base64 with padding; line breaks allowed, as MIME writes it. Empty is not an image. */
-function isBase64(text: string): boolean {
+export function isBase64(text: string): boolean {
   const compact = text.replace(/\r?\n/g, '');
   return compact.length > 0 && compact.length % 4 === 0 && /^[A-Za-z0-9+/]+={0,2}$/.test(compact);
 }

@@ -12,11 +12,11 @@ import {
 import { ApplicationFailure, type Workflow } from '@temporalio/common';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { createHash, randomUUID } from 'node:crypto';
-import { Readable } from 'node:stream';
 import { taskQueue as defaultTaskQueue } from '../config';
 import { FailureType, WorkflowType, type VideoStatus } from '../contract';
 import { parseGenerateVideoInput, type GenerateVideoInput } from '../request';
-import { MAX_INPUT_IMAGE_BYTES, type VideoStore } from '../store/types';
+import type { VideoStore } from '../store/types';
+import { storeInlineImage } from './input-images';
 import {
   cancelSignal,
   type FallbackAccepted,
@@ -66,14 +66,6 @@ export interface VideoClientOptions {
    */
   inputStore?: VideoStore;
 }
-
-const IMAGE_TYPES: [string, (b: Buffer) => boolean, string][] = [
-  ['png', (b) => b.subarray(0, 4).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47])), 'image/png'],
-  ['jpg', (b) => b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff, 'image/jpeg'],
-  ['webp', (b) => b.subarray(0, 4).toString('latin1') === 'RIFF' && b.subarray(8, 12).toString('latin1') === 'WEBP', 'image/webp'],
-  ['gif', (b) => b.subarray(0, 4).toString('latin1') === 'GIF8', 'image/gif'],
-];
-
 
 /**
  * A workflow's progress query, read every `intervalMs`, yielded whenever `keyOf` changes, until the
@@ -198,21 +190,6 @@ export class VideoClient {
     this.inputStore = options.inputStore;
   }
 
-  /** Move an inline image into the store, content-addressed, and name it by key instead. */
-  private async referenceImage(input: GenerateVideoInput): Promise<GenerateVideoInput> {
-    if (!input.image_base64 || !this.inputStore) return input;
-    const bytes = Buffer.from(input.image_base64, 'base64');
-    if (bytes.length > MAX_INPUT_IMAGE_BYTES) {
-      throw invalidInput(`image_base64 is ${bytes.length} bytes; the limit is ${MAX_INPUT_IMAGE_BYTES}`);
-    }
-    const type = IMAGE_TYPES.find(([, test]) => test(bytes));
-    if (!type) throw invalidInput('image_base64 is not a PNG, JPEG, WebP or GIF image');
-    const key = `inputs/${createHash('sha256').update(bytes).digest('hex')}.${type[0]}`;
-    await this.inputStore.put(key, Readable.from([bytes]), { contentType: type[2] });
-    const { image_base64: _inline, ...rest } = input;
-    return { ...rest, image_ref: key };
-  }
-
   /** A client connected by @temporalio/envconfig (TEMPORAL_ADDRESS, profiles, TLS, API key). */
   static async connect(options: VideoClientOptions = {}): Promise<VideoClient> {
     const { connectionOptions, namespace } = loadClientConnectConfig();
@@ -230,7 +207,7 @@ export class VideoClient {
    * ended): after a failure it returns that failure; once the retention has passed it starts afresh.
    */
   async start(original: GenerateVideoInput, options: { workflowId?: string } = {}): Promise<VideoJob> {
-    const input = await this.referenceImage(original);
+    const input = this.inputStore ? await storeInlineImage(original, this.inputStore) : original;
     const request = parseGenerateVideoInput(input);
     const workflowId = options.workflowId ?? input.idempotency_key ?? `video-${randomUUID()}`;
     const summary = `${input.model ?? input.prefer ?? 'default model'}: ${input.prompt.slice(0, 100)}`;
