@@ -25,7 +25,10 @@ async function pollLoop(): Promise<void> {
     for (const interval of [1000, 5000]) {
       const job = await world.videos.start({ prompt: `bench poll ${interval}`, poll_interval: `${interval}ms` });
       const result = await job.result();
-      const polls = world.simulator.callsTo('status').filter((c) => c.job_id === result.job_id).map((c) => c.at);
+      const polls = world.simulator
+        .callsTo('status')
+        .filter((c) => c.job_id === result.job_id)
+        .map((c) => c.at);
       const gaps = polls.slice(1).map((t, i) => t - polls[i]);
       const history = (await job.handle.fetchHistory()).events ?? [];
       const events = history.length;
@@ -35,9 +38,21 @@ async function pollLoop(): Promise<void> {
       const perPoll = (markers[markers.length - 1] - first + 1) / markers.length;
       const mean = gaps.reduce((a, b) => a + b, 0) / gaps.length;
       report('poll-loop', `interval ${interval} ms: polls`, `${polls.length}`);
-      report('poll-loop', `interval ${interval} ms: mean gap / max gap`, `${mean.toFixed(0)} ms / ${Math.max(...gaps)} ms`);
-      report('poll-loop', `interval ${interval} ms: history events per poll`, `${perPoll.toFixed(2)} (${events} events in all)`);
-      report('poll-loop', `interval ${interval} ms: polls before continue-as-new`, `~${Math.floor(4096 / perPoll)} (${((4096 / perPoll) * interval / 60_000).toFixed(0)} min at 4,096 events)`);
+      report(
+        'poll-loop',
+        `interval ${interval} ms: mean gap / max gap`,
+        `${mean.toFixed(0)} ms / ${Math.max(...gaps)} ms`,
+      );
+      report(
+        'poll-loop',
+        `interval ${interval} ms: history events per poll`,
+        `${perPoll.toFixed(2)} (${events} events in all)`,
+      );
+      report(
+        'poll-loop',
+        `interval ${interval} ms: polls before continue-as-new`,
+        `~${Math.floor(4096 / perPoll)} (${(((4096 / perPoll) * interval) / 60_000).toFixed(0)} min at 4,096 events)`,
+      );
     }
   } finally {
     await world.close();
@@ -79,7 +94,11 @@ async function mirror(): Promise<void> {
     report('mirror', 'video size', `${(size / MB).toFixed(0)} MB`);
     report('mirror', 'job wall time (generate + mirror)', `${(took / 1000).toFixed(1)} s`);
     report('mirror', 'throughput (whole job)', `${(size / MB / (took / 1000)).toFixed(0)} MB/s`);
-    report('mirror', 'peak RSS growth (simulator + worker, one process)', `${((peakRss - baseline.rss) / MB).toFixed(0)} MB`);
+    report(
+      'mirror',
+      'peak RSS growth (simulator + worker, one process)',
+      `${((peakRss - baseline.rss) / MB).toFixed(0)} MB`,
+    );
     report('mirror', 'peak JS heap growth', `${((peakHeap - baseline.heapUsed) / MB).toFixed(0)} MB`);
   } finally {
     await world.close();
@@ -101,7 +120,11 @@ async function concurrent(): Promise<void> {
     const took = Date.now() - started;
     report('concurrent', `${jobs} jobs of ~5.5 s upstream: time to start all`, `${(startedAll / 1000).toFixed(1)} s`);
     report('concurrent', `${jobs} jobs: wall time until all mirrored`, `${(took / 1000).toFixed(1)} s`);
-    report('concurrent', 'submits seen by the gateway', `${world.simulator.callsTo('submit').length} (for ${results.length} videos)`);
+    report(
+      'concurrent',
+      'submits seen by the gateway',
+      `${world.simulator.callsTo('submit').length} (for ${results.length} videos)`,
+    );
     report('concurrent', 'RSS growth', `${((process.memoryUsage().rss - before) / MB).toFixed(0)} MB`);
   } finally {
     await world.close();

@@ -8,7 +8,13 @@ import { join } from 'node:path';
 const check = process.argv.includes('--check');
 const { status } = spawnSync(
   process.execPath,
-  [require.resolve('prettier/bin/prettier.cjs'), check ? '--check' : '--write', '--log-level', check ? 'warn' : 'log', '**/*.{ts,json,yml}'],
+  [
+    require.resolve('prettier/bin/prettier.cjs'),
+    check ? '--check' : '--write',
+    '--log-level',
+    check ? 'warn' : 'log',
+    '**/*.{ts,json,yml}',
+  ],
   { cwd: join(__dirname, '..'), stdio: 'inherit' },
 );
 process.exit(status ?? 1);

@@ -13,7 +13,11 @@ const OUT = join(__dirname, '..', 'test', 'histories');
 const FORCE = process.argv.includes('--force');
 const wanted = (name: string) => FORCE || !existsSync(join(OUT, `${name}.json`));
 
-async function record(world: World, name: string, job: { workflowId: string; result(): Promise<unknown> }): Promise<void> {
+async function record(
+  world: World,
+  name: string,
+  job: { workflowId: string; result(): Promise<unknown> },
+): Promise<void> {
   await job.result().catch(() => undefined);
   const history = await world.client.workflow.getHandle(job.workflowId).fetchHistory();
   writeFileSync(join(OUT, `${name}.json`), `${JSON.stringify(JSON.parse(historyToJSON(history)), null, 1)}\n`);
@@ -21,14 +25,28 @@ async function record(world: World, name: string, job: { workflowId: string; res
 }
 
 async function main(): Promise<void> {
-  if (['happy-path-infery', 'invalid-input', 'timeout', 'fallback-on-quota', 'cancel-signal', 'manual-fallback', 'continue-as-new'].some(wanted)) {
+  if (
+    [
+      'happy-path-infery',
+      'invalid-input',
+      'timeout',
+      'fallback-on-quota',
+      'cancel-signal',
+      'manual-fallback',
+      'continue-as-new',
+    ].some(wanted)
+  ) {
     await recordGenerateVideo();
   }
   if (wanted('campaign')) {
     const world = await startWorld({ dialect: 'infrai' });
     try {
       const videos = [1, 2, 3].map((i) => ({ id: `v${i}`, prompt: `replay: campaign ${i}` }));
-      await record(world, 'campaign', await world.videos.startCampaign({ videos, defaults: { poll_interval: '200ms' }, concurrency: 2 }));
+      await record(
+        world,
+        'campaign',
+        await world.videos.startCampaign({ videos, defaults: { poll_interval: '200ms' }, concurrency: 2 }),
+      );
     } finally {
       await world.close();
     }
@@ -38,10 +56,22 @@ async function main(): Promise<void> {
 async function recordGenerateVideo(): Promise<void> {
   const infery = await startWorld();
   try {
-    await record(infery, 'happy-path-infery', await infery.videos.start({ prompt: 'replay: happy', poll_interval: '200ms' }));
-    await record(infery, 'invalid-input', await infery.videos.start({ prompt: 'replay: too long', duration_seconds: 30 }));
+    await record(
+      infery,
+      'happy-path-infery',
+      await infery.videos.start({ prompt: 'replay: happy', poll_interval: '200ms' }),
+    );
+    await record(
+      infery,
+      'invalid-input',
+      await infery.videos.start({ prompt: 'replay: too long', duration_seconds: 30 }),
+    );
     infery.simulator.configure({ queuedMs: 200, processingMs: 60_000 });
-    await record(infery, 'timeout', await infery.videos.start({ prompt: 'replay: timeout', poll_interval: '300ms', timeout: '2s' }));
+    await record(
+      infery,
+      'timeout',
+      await infery.videos.start({ prompt: 'replay: timeout', poll_interval: '300ms', timeout: '2s' }),
+    );
   } finally {
     await infery.close();
   }
@@ -49,13 +79,26 @@ async function recordGenerateVideo(): Promise<void> {
   const infrai = await startWorld({ dialect: 'infrai' });
   try {
     infrai.simulator.addFault({ route: 'submit', model: 'veo-3-1', status: 429, retryAfter: 1, times: 10 });
-    await record(infrai, 'fallback-on-quota', await infrai.videos.start({ prompt: 'replay: quota', model: 'veo-3-1', fallback_models: ['wan-2-1'], poll_interval: '200ms' }));
+    await record(
+      infrai,
+      'fallback-on-quota',
+      await infrai.videos.start({
+        prompt: 'replay: quota',
+        model: 'veo-3-1',
+        fallback_models: ['wan-2-1'],
+        poll_interval: '200ms',
+      }),
+    );
     infrai.simulator.configure({ queuedMs: 200, processingMs: 60_000 });
     const cancelled = await infrai.videos.start({ prompt: 'replay: cancel', poll_interval: '200ms' });
     await new Promise((r) => setTimeout(r, 1500));
     await cancelled.cancel('replay');
     await record(infrai, 'cancel-signal', cancelled);
-    const steered = await infrai.videos.start({ prompt: 'replay: steer', fallback_models: ['wan-2-1', 'grok-video'], poll_interval: '200ms' });
+    const steered = await infrai.videos.start({
+      prompt: 'replay: steer',
+      fallback_models: ['wan-2-1', 'grok-video'],
+      poll_interval: '200ms',
+    });
     await new Promise((r) => setTimeout(r, 1500));
     await steered.requestFallback({ model: 'no-such-model' }).catch(() => undefined);
     infrai.simulator.configure({ queuedMs: 200, processingMs: 600 });
@@ -71,9 +114,14 @@ async function recordGenerateVideo(): Promise<void> {
     const job = await can.videos.start({ prompt: 'replay: continue-as-new', poll_interval: '200ms' });
     await job.result();
     // The first run: it ends in continue-as-new.
-    for await (const execution of can.client.workflow.list({ query: `WorkflowId = '${job.workflowId}' AND ExecutionStatus = 'ContinuedAsNew'` })) {
+    for await (const execution of can.client.workflow.list({
+      query: `WorkflowId = '${job.workflowId}' AND ExecutionStatus = 'ContinuedAsNew'`,
+    })) {
       const history = await can.client.workflow.getHandle(job.workflowId, execution.runId).fetchHistory();
-      writeFileSync(join(OUT, 'continue-as-new.json'), `${JSON.stringify(JSON.parse(historyToJSON(history)), null, 1)}\n`);
+      writeFileSync(
+        join(OUT, 'continue-as-new.json'),
+        `${JSON.stringify(JSON.parse(historyToJSON(history)), null, 1)}\n`,
+      );
       console.log(`recorded continue-as-new: ${history.events?.length} events`);
       break;
     }

@@ -10,7 +10,12 @@ import { describeIssues, GenerateVideoRequest, type GenerateVideoInput } from '.
 export const MAX_CAMPAIGN_VIDEOS = 2000;
 
 const VideoRow = z
-  .object({ id: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'id: letters, digits, . _ - (at most 100)').optional() })
+  .object({
+    id: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,100}$/, 'id: letters, digits, . _ - (at most 100)')
+      .optional(),
+  })
   .loose();
 
 export const VideoCampaignInput = z
@@ -57,7 +62,9 @@ export function parseCampaign(input: unknown): { config: z.output<typeof VideoCa
   });
   if (problems.length) {
     const more = problems.length > 10 ? ` (and ${problems.length - 10} more)` : '';
-    throw invalidInput(`${problems.length} invalid row(s), nothing was started: ${problems.slice(0, 10).join('; ')}${more}`);
+    throw invalidInput(
+      `${problems.length} invalid row(s), nothing was started: ${problems.slice(0, 10).join('; ')}${more}`,
+    );
   }
   return { config, rows };
 }

@@ -28,31 +28,56 @@ const RESOLUTION_COST: Record<string, number> = { '480p': 0.75, '720p': 1, '1080
 
 export const BUILTIN_CATALOG: Catalog = {
   'veo-3-1-fast': {
-    id: 'veo-3-1-fast', vendor: 'google', max_duration_seconds: 4,
-    resolutions: ['720p', '1080p'], aspect_ratios: ['16:9', '9:16'],
-    credits_per_4s_720p: 80, quality: 3, auto_fallback: true,
+    id: 'veo-3-1-fast',
+    vendor: 'google',
+    max_duration_seconds: 4,
+    resolutions: ['720p', '1080p'],
+    aspect_ratios: ['16:9', '9:16'],
+    credits_per_4s_720p: 80,
+    quality: 3,
+    auto_fallback: true,
   },
   'veo-3-1': {
-    id: 'veo-3-1', vendor: 'google', max_duration_seconds: 8,
-    resolutions: ['720p', '1080p', '4k'], aspect_ratios: ['16:9', '9:16'],
-    credits_per_4s_720p: 180, quality: 5, auto_fallback: true,
+    id: 'veo-3-1',
+    vendor: 'google',
+    max_duration_seconds: 8,
+    resolutions: ['720p', '1080p', '4k'],
+    aspect_ratios: ['16:9', '9:16'],
+    credits_per_4s_720p: 180,
+    quality: 5,
+    auto_fallback: true,
   },
   // OpenAI announced the Sora API shutdown for 2026-09-24: listed because gateways still list it,
   // but never picked automatically.
   'sora-2': {
-    id: 'sora-2', vendor: 'openai', max_duration_seconds: 20,
-    resolutions: ['720p', '1080p'], aspect_ratios: ['16:9', '9:16', '1:1'],
-    credits_per_4s_720p: 200, quality: 5, auto_fallback: false,
+    id: 'sora-2',
+    vendor: 'openai',
+    max_duration_seconds: 20,
+    resolutions: ['720p', '1080p'],
+    aspect_ratios: ['16:9', '9:16', '1:1'],
+    credits_per_4s_720p: 200,
+    quality: 5,
+    auto_fallback: false,
   },
   'wan-2-1': {
-    id: 'wan-2-1', vendor: 'alibaba', max_duration_seconds: 6,
-    resolutions: ['480p', '720p'], aspect_ratios: ['16:9', '9:16', '1:1'],
-    credits_per_4s_720p: 40, quality: 2, auto_fallback: true,
+    id: 'wan-2-1',
+    vendor: 'alibaba',
+    max_duration_seconds: 6,
+    resolutions: ['480p', '720p'],
+    aspect_ratios: ['16:9', '9:16', '1:1'],
+    credits_per_4s_720p: 40,
+    quality: 2,
+    auto_fallback: true,
   },
   'grok-video': {
-    id: 'grok-video', vendor: 'xai', max_duration_seconds: 6,
-    resolutions: ['720p'], aspect_ratios: ['16:9', '9:16', '1:1'],
-    credits_per_4s_720p: null, quality: 3, auto_fallback: true,
+    id: 'grok-video',
+    vendor: 'xai',
+    max_duration_seconds: 6,
+    resolutions: ['720p'],
+    aspect_ratios: ['16:9', '9:16', '1:1'],
+    credits_per_4s_720p: null,
+    quality: 3,
+    auto_fallback: true,
   },
 };
 
@@ -66,8 +91,8 @@ export function mergeCatalog(live: Partial<ModelSpec>[], base: Catalog = BUILTIN
       id: entry.id,
       vendor: entry.vendor ?? known?.vendor ?? 'unknown',
       max_duration_seconds: entry.max_duration_seconds ?? known?.max_duration_seconds ?? 4,
-      resolutions: entry.resolutions?.length ? entry.resolutions : known?.resolutions ?? ['720p'],
-      aspect_ratios: entry.aspect_ratios?.length ? entry.aspect_ratios : known?.aspect_ratios ?? ['16:9'],
+      resolutions: entry.resolutions?.length ? entry.resolutions : (known?.resolutions ?? ['720p']),
+      aspect_ratios: entry.aspect_ratios?.length ? entry.aspect_ratios : (known?.aspect_ratios ?? ['16:9']),
       credits_per_4s_720p: entry.credits_per_4s_720p ?? known?.credits_per_4s_720p ?? null,
       quality: entry.quality ?? known?.quality ?? 3,
       auto_fallback: known?.auto_fallback ?? entry.auto_fallback ?? true,
@@ -114,7 +139,9 @@ export function capabilityProblems(spec: ModelSpec, params: VideoParams): string
     );
   }
   if (!spec.resolutions.includes(params.resolution)) {
-    problems.push(`resolution "${params.resolution}" is not offered by ${spec.id} (allowed: ${spec.resolutions.join(', ')})`);
+    problems.push(
+      `resolution "${params.resolution}" is not offered by ${spec.id} (allowed: ${spec.resolutions.join(', ')})`,
+    );
   }
   if (!spec.aspect_ratios.includes(params.aspect_ratio)) {
     problems.push(

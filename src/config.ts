@@ -25,7 +25,11 @@ const WorkerEnv = z
     VIDEO_TASK_QUEUE: z.string().min(1).default(DEFAULT_TASK_QUEUE),
     /** Mirror from http:// and loopback URLs: only for the simulator and local development. */
     VIDEO_MIRROR_ALLOW_LOOPBACK: flag,
-    VIDEO_MIRROR_MAX_BYTES: z.coerce.number().int().positive().default(2 * 1024 ** 3),
+    VIDEO_MIRROR_MAX_BYTES: z.coerce
+      .number()
+      .int()
+      .positive()
+      .default(2 * 1024 ** 3),
     /** infery: also pin each video in the gateway workspace (POST /v1/files). */
     VIDEO_UPSTREAM_PIN: flag,
     /** infrai: keep each job's video on the gateway this many days (1-90). */
@@ -52,11 +56,14 @@ export class ConfigError extends Error {
  */
 export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
   const relevant = Object.fromEntries(
-    Object.entries(env).filter(([key, value]) => key.startsWith('VIDEO_') && value !== undefined && value.trim() !== ''),
+    Object.entries(env).filter(
+      ([key, value]) => key.startsWith('VIDEO_') && value !== undefined && value.trim() !== '',
+    ),
   );
   const parsed = WorkerEnv.safeParse(relevant);
   if (!parsed.success) throw new ConfigError(`invalid worker configuration: ${describeIssues(parsed.error)}`);
-  if (!parsed.data.VIDEO_API_BASE_URL && env.NODE_ENV === 'production') throw new ConfigError(NO_SIMULATOR_IN_PRODUCTION);
+  if (!parsed.data.VIDEO_API_BASE_URL && env.NODE_ENV === 'production')
+    throw new ConfigError(NO_SIMULATOR_IN_PRODUCTION);
   return parsed.data;
 }
 

@@ -85,7 +85,11 @@ export const GenerateVideoRequest = RawGenerateVideoInput.superRefine((input, ct
   conflict('image_url', 'reference_image_url');
   const images = [input.image_url ?? input.reference_image_url, input.image_base64, input.image_ref].filter(Boolean);
   if (images.length > 1) {
-    ctx.addIssue({ code: 'custom', path: ['image_base64'], message: 'send one of image_url, image_base64 and image_ref' });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['image_base64'],
+      message: 'send one of image_url, image_base64 and image_ref',
+    });
   }
 }).transform((input) => ({
   prompt: input.prompt,

@@ -16,8 +16,7 @@ const MODULE = 'github.com/temporalio/cli/cmd/temporal';
 
 export function cacheRoot(): string {
   return (
-    process.env.DURABLE_VIDEO_CACHE ??
-    join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'durable-video')
+    process.env.DURABLE_VIDEO_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'durable-video')
   );
 }
 
@@ -76,7 +75,10 @@ async function buildWithGo(go: string, target: string, log: (line: string) => vo
   log(`Building the Temporal CLI ${TEMPORAL_CLI_VERSION} from the Go module proxy into ${dir}`);
   log('(first use on this machine only; this takes a few minutes)');
   const started = Date.now();
-  const ticker = setInterval(() => log(`  ... still building (${Math.round((Date.now() - started) / 1000)} s)`), 30_000);
+  const ticker = setInterval(
+    () => log(`  ... still building (${Math.round((Date.now() - started) / 1000)} s)`),
+    30_000,
+  );
   try {
     await promisify(execFile)(go, ['install', `${MODULE}@${TEMPORAL_CLI_VERSION}`], {
       env: { ...process.env, GOBIN: staging, CGO_ENABLED: process.env.CGO_ENABLED ?? '0' },

@@ -28,8 +28,10 @@ describe('VideoCampaign (infrai)', () => {
     await world?.close();
   });
 
-  const rows = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => ({ id: `${prefix}-${i + 1}`, prompt: `${prefix} video ${i + 1}` }));
-  const jobsOf = (prefix: string) => [...world.simulator.jobs.values()].filter((j) => j.prompt.startsWith(`${prefix} `));
+  const rows = (n: number, prefix: string) =>
+    Array.from({ length: n }, (_, i) => ({ id: `${prefix}-${i + 1}`, prompt: `${prefix} video ${i + 1}` }));
+  const jobsOf = (prefix: string) =>
+    [...world.simulator.jobs.values()].filter((j) => j.prompt.startsWith(`${prefix} `));
 
   test('every video generated, at most `concurrency` at once, results in row order', async () => {
     const campaign = await world.videos.startCampaign({
@@ -40,7 +42,10 @@ describe('VideoCampaign (infrai)', () => {
     const result = await campaign.result();
     assert.equal(result.status, 'completed');
     assert.equal(result.succeeded, 9);
-    assert.deepEqual(result.videos.map((v) => v.id), rows(9, 'window').map((r) => r.id));
+    assert.deepEqual(
+      result.videos.map((v) => v.id),
+      rows(9, 'window').map((r) => r.id),
+    );
     for (const video of result.videos) {
       assert.equal(video.status, 'succeeded');
       assert.equal(video.workflow_id, `${campaign.workflowId}/${video.id}`);
@@ -56,9 +61,24 @@ describe('VideoCampaign (infrai)', () => {
 
   test('a bad row fails the whole campaign before anything starts, naming the row', async () => {
     const submits = world.simulator.callsTo('submit').length;
-    const input = { videos: [{ prompt: 'fine' }, { prompt: 'bad', duration_seconds: -1 }, { id: 'x', prompt: 'a' }, { id: 'x', prompt: 'b' }] };
-    await assert.rejects(world.videos.startCampaign(input), (e: ApplicationFailure) => e.type === 'InvalidInput' && /row 2/.test(e.message) && /duplicate id "x"/.test(e.message));
-    const handle = await world.client.workflow.start('VideoCampaign', { taskQueue: world.taskQueue, workflowId: `bad-campaign-${Date.now()}`, args: [input] });
+    const input = {
+      videos: [
+        { prompt: 'fine' },
+        { prompt: 'bad', duration_seconds: -1 },
+        { id: 'x', prompt: 'a' },
+        { id: 'x', prompt: 'b' },
+      ],
+    };
+    await assert.rejects(
+      world.videos.startCampaign(input),
+      (e: ApplicationFailure) =>
+        e.type === 'InvalidInput' && /row 2/.test(e.message) && /duplicate id "x"/.test(e.message),
+    );
+    const handle = await world.client.workflow.start('VideoCampaign', {
+      taskQueue: world.taskQueue,
+      workflowId: `bad-campaign-${Date.now()}`,
+      args: [input],
+    });
     const failure = await failureOf(handle.result());
     assert.equal(failure.type, 'InvalidInput');
     assert.match(failure.message, /nothing was started/);
@@ -66,14 +86,22 @@ describe('VideoCampaign (infrai)', () => {
   });
 
   test('a failing video is reported, the others go on', async () => {
-    world.simulator.addFault({ route: 'submit', model: 'grok-video', status: 402, body: { error: { code: 'INSUFFICIENT_CREDIT' } } });
+    world.simulator.addFault({
+      route: 'submit',
+      model: 'grok-video',
+      status: 402,
+      body: { error: { code: 'INSUFFICIENT_CREDIT' } },
+    });
     const campaign = await world.videos.startCampaign({
       videos: [{ prompt: 'ok 1' }, { prompt: 'no credit', model: 'grok-video' }, { prompt: 'ok 2' }],
       defaults: { poll_interval: '200ms' },
       concurrency: 2,
     });
     const result = await campaign.result();
-    assert.deepEqual(result.videos.map((v) => v.status), ['succeeded', 'failed', 'succeeded']);
+    assert.deepEqual(
+      result.videos.map((v) => v.status),
+      ['succeeded', 'failed', 'succeeded'],
+    );
     assert.equal(result.videos[1].error_type, 'InsufficientCredit');
     assert.equal(result.failed, 1);
   });
@@ -87,14 +115,21 @@ describe('VideoCampaign (infrai)', () => {
     });
     const result = await campaign.result();
     assert.equal(result.status, 'budget_exhausted');
-    assert.deepEqual(result.videos.map((v) => v.status), ['succeeded', 'succeeded', 'skipped', 'skipped', 'skipped']);
+    assert.deepEqual(
+      result.videos.map((v) => v.status),
+      ['succeeded', 'succeeded', 'skipped', 'skipped', 'skipped'],
+    );
     assert.equal(result.credits_estimated, 160);
     assert.equal(jobsOf('budget').length, 2);
   });
 
   test('pause holds new starts; cancel stops everything and cancels running jobs upstream', async () => {
     world.simulator.configure({ queuedMs: 200, processingMs: 60_000 });
-    const campaign = await world.videos.startCampaign({ videos: rows(6, 'cancel'), defaults: { poll_interval: '200ms' }, concurrency: 2 });
+    const campaign = await world.videos.startCampaign({
+      videos: rows(6, 'cancel'),
+      defaults: { poll_interval: '200ms' },
+      concurrency: 2,
+    });
     await eventually(async () => (await campaign.progress()).running === 2, 20_000, 'two running');
     await campaign.pause();
     await eventually(async () => (await campaign.progress()).status === 'paused', 10_000, 'paused');
@@ -102,7 +137,10 @@ describe('VideoCampaign (infrai)', () => {
     await campaign.cancel('campaign pulled');
     const result = await campaign.result();
     assert.equal(result.status, 'cancelled');
-    assert.deepEqual(result.videos.map((v) => v.status), ['cancelled', 'cancelled', 'skipped', 'skipped', 'skipped', 'skipped']);
+    assert.deepEqual(
+      result.videos.map((v) => v.status),
+      ['cancelled', 'cancelled', 'skipped', 'skipped', 'skipped', 'skipped'],
+    );
     assert.equal(result.videos[5].error, 'campaign pulled');
     const jobs = jobsOf('cancel');
     assert.equal(jobs.length, 2, 'paused: nothing more was started');
@@ -111,7 +149,11 @@ describe('VideoCampaign (infrai)', () => {
 
   test('cancelling the campaign workflow itself cancels its children and their upstream jobs', async () => {
     world.simulator.configure({ queuedMs: 200, processingMs: 60_000 });
-    const campaign = await world.videos.startCampaign({ videos: rows(3, 'terminate'), defaults: { poll_interval: '200ms' }, concurrency: 3 });
+    const campaign = await world.videos.startCampaign({
+      videos: rows(3, 'terminate'),
+      defaults: { poll_interval: '200ms' },
+      concurrency: 3,
+    });
     await eventually(() => jobsOf('terminate').length === 3, 20_000, 'three upstream jobs');
     await campaign.handle.cancel();
     await campaign.result().catch(() => undefined);

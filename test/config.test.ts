@@ -25,7 +25,11 @@ describe('worker configuration', () => {
       [{ VIDEO_MIRROR_ALLOW_LOOPBACK: 'maybe' }, /VIDEO_MIRROR_ALLOW_LOOPBACK/],
     ];
     for (const [env, message] of bad) {
-      assert.throws(() => loadWorkerConfig(env), (e: Error) => e instanceof ConfigError && message.test(e.message), JSON.stringify(env));
+      assert.throws(
+        () => loadWorkerConfig(env),
+        (e: Error) => e instanceof ConfigError && message.test(e.message),
+        JSON.stringify(env),
+      );
     }
   });
 
@@ -52,9 +56,16 @@ describe('worker configuration: empty and production', () => {
   });
 
   test('NODE_ENV=production refuses to fall back to the simulator', () => {
-    assert.throws(() => loadWorkerConfig({ NODE_ENV: 'production' }), (e: Error) => e instanceof ConfigError && /VIDEO_API_BASE_URL is required/.test(e.message));
+    assert.throws(
+      () => loadWorkerConfig({ NODE_ENV: 'production' }),
+      (e: Error) => e instanceof ConfigError && /VIDEO_API_BASE_URL is required/.test(e.message),
+    );
     assert.throws(() => loadWorkerConfig({ NODE_ENV: 'production', VIDEO_API_BASE_URL: '' }), ConfigError);
-    const real = loadWorkerConfig({ NODE_ENV: 'production', VIDEO_API_BASE_URL: 'https://api.infery.ai', VIDEO_API_KEY: 'k' });
+    const real = loadWorkerConfig({
+      NODE_ENV: 'production',
+      VIDEO_API_BASE_URL: 'https://api.infery.ai',
+      VIDEO_API_KEY: 'k',
+    });
     assert.equal(real.VIDEO_API_BASE_URL, 'https://api.infery.ai');
     // On a developer's machine the simulator stays the embedded default.
     assert.equal(loadWorkerConfig({ NODE_ENV: 'development' }).VIDEO_API_BASE_URL, undefined);

@@ -29,7 +29,10 @@ describe('continue-as-new', () => {
     assert.equal(result.status, 'succeeded');
     const runs = await runsOf(world, job.workflowId);
     assert.ok(runs.length >= 3, `several runs: ${runs}`);
-    assert.deepEqual(runs.slice(0, -1), runs.slice(0, -1).map(() => 'CONTINUED_AS_NEW'));
+    assert.deepEqual(
+      runs.slice(0, -1),
+      runs.slice(0, -1).map(() => 'CONTINUED_AS_NEW'),
+    );
     assert.equal(runs.at(-1), 'COMPLETED');
     assert.equal(world.simulator.callsTo('submit').length, 1, 'one upstream job across all runs');
     assert.equal(result.attempts.length, 1);
@@ -55,13 +58,21 @@ describe('continue-as-new', () => {
     // Runs last only a few hundred ms here, so signals keep landing next to a continue-as-new.
     world.simulator.configure({ queuedMs: 100, processingMs: 120_000 });
     for (const delay of [700, 1300, 1900]) {
-      const job = await world.videos.start({ prompt: `signal ${delay}`, fallback_models: ['wan-2-1'], poll_interval: '100ms' });
+      const job = await world.videos.start({
+        prompt: `signal ${delay}`,
+        fallback_models: ['wan-2-1'],
+        poll_interval: '100ms',
+      });
       await new Promise((r) => setTimeout(r, delay));
       await job.fallback({ reason: `operator at ${delay} ms` });
-      const moved = await eventually(async () => {
-        const p = await job.progress();
-        return p.attempts.length === 2 && p.attempts[1].job_id ? p : undefined;
-      }, 10_000, 'the fallback to take effect');
+      const moved = await eventually(
+        async () => {
+          const p = await job.progress();
+          return p.attempts.length === 2 && p.attempts[1].job_id ? p : undefined;
+        },
+        10_000,
+        'the fallback to take effect',
+      );
       assert.equal(moved.attempts[0].outcome, 'abandoned');
       assert.equal(moved.attempts[1].model, 'wan-2-1');
       await new Promise((r) => setTimeout(r, delay / 2));
@@ -71,7 +82,10 @@ describe('continue-as-new', () => {
       assert.match(failure.message, new RegExp(`stop at ${delay} ms`));
       assert.ok((await runsOf(world, job.workflowId)).length >= 2, 'it continued as new along the way');
       const progress = await job.progress();
-      assert.ok(progress.attempts.every((a) => a.outcome !== 'running'), 'no attempt left running');
+      assert.ok(
+        progress.attempts.every((a) => a.outcome !== 'running'),
+        'no attempt left running',
+      );
     }
   });
 

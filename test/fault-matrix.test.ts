@@ -46,13 +46,21 @@ function arrange(world: World, phase: Phase): void {
 /** Wait until the job is in `phase`. */
 async function reach(world: World, job: VideoJob, phase: Phase): Promise<void> {
   if (phase === 'submitting') {
-    await eventually(() => world.simulator.calls.some((c) => c.route === 'submit' && c.status === 0), 20_000, 'submit in flight');
+    await eventually(
+      () => world.simulator.calls.some((c) => c.route === 'submit' && c.status === 0),
+      20_000,
+      'submit in flight',
+    );
     return;
   }
-  await eventually(async () => {
-    const p = await job.progress().catch(() => undefined);
-    return p?.status === phase && !!p.job_id;
-  }, 30_000, phase);
+  await eventually(
+    async () => {
+      const p = await job.progress().catch(() => undefined);
+      return p?.status === phase && !!p.job_id;
+    },
+    30_000,
+    phase,
+  );
 }
 
 /** Upstream jobs made for this workflow (its idempotency keys start with the workflow id). */
@@ -155,7 +163,9 @@ describe('fault x phase matrix (infrai)', () => {
     test(`deadline while ${phase}: Timeout, at most one paid job, nothing left running that we know of`, async () => {
       arrange(world, phase);
       // Submitting: the gateway answers 2 s after the submit, past a 1.5 s deadline.
-      const job = await start({ timeout: { submitting: '1500ms', queued: '2s', processing: '2s', mirroring: '3s' }[phase] });
+      const job = await start({
+        timeout: { submitting: '1500ms', queued: '2s', processing: '2s', mirroring: '3s' }[phase],
+      });
       const failure = await failureOf(job.result());
       assert.equal(failure.type, 'Timeout');
       const progress = await job.progress();
@@ -216,7 +226,11 @@ describe('fault x phase matrix (infrai)', () => {
       const job = await start({ fallback_models: ['wan-2-1'] });
       await reach(world, job, phase);
       world.simulator.addFault({ route: 'status', statusWord: 'upscaling_v2', times: 6 });
-      await eventually(async () => (await job.progress()).upstream_status === 'upscaling_v2', 20_000, 'upstream_status shown');
+      await eventually(
+        async () => (await job.progress()).upstream_status === 'upscaling_v2',
+        20_000,
+        'upstream_status shown',
+      );
       world.simulator.jobs.get((await job.progress()).job_id!)!.created_ms -= 120_000;
       const result = await job.result();
       assert.equal(result.attempts.length, 1);
@@ -250,7 +264,9 @@ describe('fault x phase matrix (infrai)', () => {
       const result = await job.result();
       assert.equal(result.model, 'veo-3-1-fast', 'no second model while the first job may exist');
       assert.equal(paidJobs(world, job.workflowId).length, 1);
-      const submits = world.simulator.callsTo('submit').filter((c) => c.idempotency_key?.startsWith(`${job.workflowId}/`));
+      const submits = world.simulator
+        .callsTo('submit')
+        .filter((c) => c.idempotency_key?.startsWith(`${job.workflowId}/`));
       assert.equal(submits.length, 3);
       assert.equal(new Set(submits.map((c) => c.idempotency_key)).size, 1, 'one key for every try');
     });
@@ -262,7 +278,10 @@ describe('fault x phase matrix (infrai)', () => {
     const failure = await failureOf(job.result());
     assert.equal(failure.type, 'Timeout');
     assert.equal(paidJobs(world, job.workflowId).length, 1);
-    assert.deepEqual((await job.progress()).attempts.map((a) => a.model), ['veo-3-1-fast']);
+    assert.deepEqual(
+      (await job.progress()).attempts.map((a) => a.model),
+      ['veo-3-1-fast'],
+    );
   });
 });
 
@@ -273,7 +292,11 @@ describe('fault x phase matrix: worker SIGKILL (infrai)', () => {
   const taskQueue = `matrix-kill-${process.pid}`;
   before(async () => {
     world = await startWorld({ dialect: 'infrai' });
-    workers = new WorkerProcesses(world, { taskQueue, store: mkdtempSync(join(tmpdir(), 'matrix-kill-')), dialect: 'infrai' });
+    workers = new WorkerProcesses(world, {
+      taskQueue,
+      store: mkdtempSync(join(tmpdir(), 'matrix-kill-')),
+      dialect: 'infrai',
+    });
     videos = new VideoClient(world.client, { taskQueue });
   });
   afterEach(async () => {

@@ -13,28 +13,78 @@ import { JobResponse } from '../src/gateway/schemas';
 import { SAFETY_REFUSAL } from '../src/simulator/faults';
 import { startSimulator, type GatewaySimulator } from '../src/simulator/server';
 
-const request = { model: 'veo-3-1-fast', prompt: 'a test', duration_seconds: 4, resolution: '720p', aspect_ratio: '16:9' };
+const request = {
+  model: 'veo-3-1-fast',
+  prompt: 'a test',
+  duration_seconds: 4,
+  resolution: '720p',
+  aspect_ratio: '16:9',
+};
 
 async function gatewayError(promise: Promise<unknown>): Promise<GatewayError> {
-  const error = await promise.then(() => assert.fail('expected a GatewayError'), (e: unknown) => e);
+  const error = await promise.then(
+    () => assert.fail('expected a GatewayError'),
+    (e: unknown) => e,
+  );
   assert.ok(error instanceof GatewayError, `expected GatewayError, got ${error}`);
   return error;
 }
 
 describe('response variants from the seeds', () => {
   const cases: [string, unknown, Record<string, unknown>][] = [
-    ['seed 000: job_id, completed, result.url', { job_id: 'a', status: 'completed', progress: 100, created_at: 1713204900, result: { url: 'https://x/v.mp4', mirror_status: 'mirrored' } }, { job_id: 'a', status: 'succeeded', video_url: 'https://x/v.mp4', mirror_status: 'mirrored' }],
-    ['seed 001: id, created, succeeded', { id: 'b', status: 'succeeded', progress: 100, created: 1713204900, model: 'veo-3-1-fast', result: { url: 'https://x/b.mp4' } }, { job_id: 'b', status: 'succeeded', model: 'veo-3-1-fast' }],
-    ['seed 001: queued without progress', { id: 'c', status: 'queued', created: 1 }, { job_id: 'c', status: 'queued', progress: undefined }],
-    ['seed 003/004: state and video_url', { job_id: 'd', state: 'succeeded', video_url: 'https://x/d.mp4', thumbnail_url: 'https://x/d.jpg' }, { status: 'succeeded', video_url: 'https://x/d.mp4', thumbnail_url: 'https://x/d.jpg' }],
+    [
+      'seed 000: job_id, completed, result.url',
+      {
+        job_id: 'a',
+        status: 'completed',
+        progress: 100,
+        created_at: 1713204900,
+        result: { url: 'https://x/v.mp4', mirror_status: 'mirrored' },
+      },
+      { job_id: 'a', status: 'succeeded', video_url: 'https://x/v.mp4', mirror_status: 'mirrored' },
+    ],
+    [
+      'seed 001: id, created, succeeded',
+      {
+        id: 'b',
+        status: 'succeeded',
+        progress: 100,
+        created: 1713204900,
+        model: 'veo-3-1-fast',
+        result: { url: 'https://x/b.mp4' },
+      },
+      { job_id: 'b', status: 'succeeded', model: 'veo-3-1-fast' },
+    ],
+    [
+      'seed 001: queued without progress',
+      { id: 'c', status: 'queued', created: 1 },
+      { job_id: 'c', status: 'queued', progress: undefined },
+    ],
+    [
+      'seed 003/004: state and video_url',
+      { job_id: 'd', state: 'succeeded', video_url: 'https://x/d.mp4', thumbnail_url: 'https://x/d.jpg' },
+      { status: 'succeeded', video_url: 'https://x/d.mp4', thumbnail_url: 'https://x/d.jpg' },
+    ],
     ['infrai running', { job_id: 'e', state: 'running' }, { status: 'processing' }],
-    ['mirror failed upstream', { job_id: 'f', status: 'completed', result: { url: 'https://up/f.mp4', mirror_status: 'failed' } }, { mirror_status: 'failed' }],
-    ['failed with error timeout', { job_id: 'g', status: 'failed', error: 'timeout' }, { status: 'failed', error: 'timeout' }],
+    [
+      'mirror failed upstream',
+      { job_id: 'f', status: 'completed', result: { url: 'https://up/f.mp4', mirror_status: 'failed' } },
+      { mirror_status: 'failed' },
+    ],
+    [
+      'failed with error timeout',
+      { job_id: 'g', status: 'failed', error: 'timeout' },
+      { status: 'failed', error: 'timeout' },
+    ],
     ['error as an object', { job_id: 'h', state: 'failed', error: { code: 'x', message: 'boom' } }, { error: 'boom' }],
     ['expired is terminal', { job_id: 'i', state: 'expired' }, { status: 'failed' }],
     ['aborted is terminal', { job_id: 'j', state: 'aborted' }, { status: 'cancelled' }],
     ['canceled (US spelling)', { job_id: 'k', status: 'canceled' }, { status: 'cancelled' }],
-    ['an unknown word means still working (the deadline bounds it)', { job_id: 'l', status: 'teleporting' }, { status: 'working', upstream_status: 'teleporting' }],
+    [
+      'an unknown word means still working (the deadline bounds it)',
+      { job_id: 'l', status: 'teleporting' },
+      { status: 'working', upstream_status: 'teleporting' },
+    ],
   ];
   for (const [name, body, expected] of cases) {
     test(name, () => {
@@ -89,7 +139,10 @@ for (const dialect of ['infery', 'infrai'] as const) {
     let gateway: InferyGateway | InfraiGateway;
     before(async () => {
       sim = await startSimulator({ queuedMs: 100, processingMs: 300 });
-      gateway = dialect === 'infery' ? new InferyGateway({ baseUrl: sim.url, apiKey: sim.apiKey }) : new InfraiGateway({ baseUrl: sim.url, apiKey: sim.apiKey });
+      gateway =
+        dialect === 'infery'
+          ? new InferyGateway({ baseUrl: sim.url, apiKey: sim.apiKey })
+          : new InfraiGateway({ baseUrl: sim.url, apiKey: sim.apiKey });
     });
     after(() => sim.close());
 
@@ -137,7 +190,11 @@ for (const dialect of ['infery', 'infrai'] as const) {
     test('every failure class', async () => {
       const cases: [Parameters<GatewaySimulator['addFault']>[0], string, boolean][] = [
         [{ route: 'submit', ...SAFETY_REFUSAL }, 'SafetyRefusal', false],
-        [{ route: 'submit', status: 402, body: { error: { code: 'INSUFFICIENT_CREDIT', message: 'top up' } } }, 'InsufficientCredit', false],
+        [
+          { route: 'submit', status: 402, body: { error: { code: 'INSUFFICIENT_CREDIT', message: 'top up' } } },
+          'InsufficientCredit',
+          false,
+        ],
         [{ route: 'submit', status: 429, retryAfter: 2 }, 'QuotaExceeded', true],
         [{ route: 'submit', status: 503 }, 'ProviderFailed', true],
         [{ route: 'submit', malformed: true }, 'ProviderFailed', true],
@@ -158,7 +215,10 @@ for (const dialect of ['infery', 'infrai'] as const) {
     });
 
     test('a wrong key is Unauthorized, naming the variable to fix, and the key never shows', async () => {
-      const wrong = dialect === 'infery' ? new InferyGateway({ baseUrl: sim.url, apiKey: 'not-the-key' }) : new InfraiGateway({ baseUrl: sim.url, apiKey: 'not-the-key' });
+      const wrong =
+        dialect === 'infery'
+          ? new InferyGateway({ baseUrl: sim.url, apiKey: 'not-the-key' })
+          : new InfraiGateway({ baseUrl: sim.url, apiKey: 'not-the-key' });
       const error = await gatewayError(wrong.getJob('x'));
       assert.equal(error.type, 'Unauthorized');
       assert.match(error.message, /VIDEO_API_KEY/);
@@ -166,9 +226,10 @@ for (const dialect of ['infery', 'infrai'] as const) {
     });
 
     test('a slow gateway fails the call at the request timeout', async () => {
-      const impatient = dialect === 'infery'
-        ? new InferyGateway({ baseUrl: sim.url, apiKey: sim.apiKey, requestTimeoutMs: 200 })
-        : new InfraiGateway({ baseUrl: sim.url, apiKey: sim.apiKey, requestTimeoutMs: 200 });
+      const impatient =
+        dialect === 'infery'
+          ? new InferyGateway({ baseUrl: sim.url, apiKey: sim.apiKey, requestTimeoutMs: 200 })
+          : new InfraiGateway({ baseUrl: sim.url, apiKey: sim.apiKey, requestTimeoutMs: 200 });
       sim.addFault({ route: 'models', delayMs: 1000 });
       sim.addFault({ route: 'capabilities', delayMs: 1000 });
       const error = await gatewayError(impatient.listModels());
@@ -189,7 +250,12 @@ describe('infery extras', () => {
   after(() => sim.close());
 
   test('createGeneration accepts the seed 001 spelling `duration` and image_base64', async () => {
-    const job = await gateway.createGeneration({ model: 'veo-3-1-fast', prompt: 'p', duration: 4, image_base64: Buffer.from('img').toString('base64') });
+    const job = await gateway.createGeneration({
+      model: 'veo-3-1-fast',
+      prompt: 'p',
+      duration: 4,
+      image_base64: Buffer.from('img').toString('base64'),
+    });
     assert.equal(sim.jobs.get(job.job_id)?.duration_seconds, 4);
   });
 
@@ -228,7 +294,10 @@ describe('infrai extras', () => {
     assert.equal(sim.callsTo('cancel').at(-1)!.job_id, running.job_id);
     sim.configure({ queuedMs: 0, processingMs: 100 });
 
-    const job = await gateway.submit({ ...request, model: 'veo-3-1', duration_seconds: 8, resolution: '1080p' }, { idempotencyKey: 'g1' });
+    const job = await gateway.submit(
+      { ...request, model: 'veo-3-1', duration_seconds: 8, resolution: '1080p' },
+      { idempotencyKey: 'g1' },
+    );
     await new Promise((r) => setTimeout(r, 200));
     const full = await gateway.get(job.job_id);
     assert.equal(full.model, 'veo-3-1');
@@ -250,7 +319,10 @@ describe('infrai extras', () => {
 
   test('image_base64 is refused (infrai takes an image URL only) before any call', async () => {
     const before = sim.calls.length;
-    await assert.rejects(async () => gateway.submit({ ...request, image_base64: 'aGk=' }, { idempotencyKey: 'b' }), /image_url/);
+    await assert.rejects(
+      async () => gateway.submit({ ...request, image_base64: 'aGk=' }, { idempotencyKey: 'b' }),
+      /image_url/,
+    );
     assert.equal(sim.calls.length, before);
   });
 
@@ -274,7 +346,9 @@ describe('infrai extras', () => {
 
   test('seed 003 paths /v1/video/jobs/{id} answer too', async () => {
     const job = await gateway.submit(request, { idempotencyKey: 'seed3' });
-    const answer = await fetch(`${sim.url}/v1/video/jobs/${job.job_id}`, { headers: { authorization: `Bearer ${sim.apiKey}` } });
+    const answer = await fetch(`${sim.url}/v1/video/jobs/${job.job_id}`, {
+      headers: { authorization: `Bearer ${sim.apiKey}` },
+    });
     assert.equal(answer.status, 200);
     assert.equal(JobResponse.parse(await answer.json()).job_id, job.job_id);
   });
@@ -287,7 +361,13 @@ describe('a gateway whose catalog and statuses follow other spellings', () => {
     server = createServer((req, res) => {
       res.setHeader('content-type', 'application/json');
       if (req.url?.startsWith('/v1/models')) {
-        res.end(JSON.stringify([{ id: 'veo-3-1', allowedParams: { duration_seconds: [4, 6, 8], resolution: ['720p'] } }, { id: 'new-model', modality: 'video', allowedParams: { duration: 12 } }, { id: 'an-image-model', modality: 'image' }]));
+        res.end(
+          JSON.stringify([
+            { id: 'veo-3-1', allowedParams: { duration_seconds: [4, 6, 8], resolution: ['720p'] } },
+            { id: 'new-model', modality: 'video', allowedParams: { duration: 12 } },
+            { id: 'an-image-model', modality: 'image' },
+          ]),
+        );
       } else res.end('{}');
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -297,7 +377,10 @@ describe('a gateway whose catalog and statuses follow other spellings', () => {
 
   test('a bare array with duration lists and unknown models', async () => {
     const models = await new InferyGateway({ baseUrl: url, apiKey: 'k' }).listModels();
-    assert.deepEqual(models.map((m) => m.id), ['veo-3-1', 'new-model']);
+    assert.deepEqual(
+      models.map((m) => m.id),
+      ['veo-3-1', 'new-model'],
+    );
     const catalog = mergeCatalog(models);
     assert.equal(catalog['veo-3-1'].max_duration_seconds, 8);
     assert.deepEqual(catalog['veo-3-1'].resolutions, ['720p'], 'the live catalog wins');

@@ -61,7 +61,8 @@ describe('GenerateVideo on a real dev server', () => {
     assert.equal(statuses.at(-1), 'succeeded');
     const processing = seen.filter((s) => s.status === 'processing').map((s) => s.progress);
     assert.ok(processing.length >= 3, `several processing snapshots: ${processing}`);
-    for (let i = 1; i < processing.length; i++) assert.ok(processing[i] >= processing[i - 1], `never falls: ${processing}`);
+    for (let i = 1; i < processing.length; i++)
+      assert.ok(processing[i] >= processing[i - 1], `never falls: ${processing}`);
     assert.ok(processing.at(-1)! > processing[0], `rises: ${processing}`);
     assert.equal(seen.at(-1)!.progress, 100);
   });
@@ -71,7 +72,10 @@ describe('GenerateVideo on a real dev server', () => {
     const job = await world.videos.start({ prompt: 'interval', poll_interval: '700ms' });
     const result = await job.result();
     world.simulator.configure({ queuedMs: 300, processingMs: 1200 });
-    const polls = world.simulator.callsTo('status').filter((c) => c.job_id === result.job_id).map((c) => c.at);
+    const polls = world.simulator
+      .callsTo('status')
+      .filter((c) => c.job_id === result.job_id)
+      .map((c) => c.at);
     assert.ok(polls.length >= 4, `polls: ${polls.length}`);
     const gaps = polls.slice(1).map((t, i) => t - polls[i]);
     for (const gap of gaps) assert.ok(gap >= 650 && gap < 2100, `gap ${gap} ms for a 700 ms interval (${gaps})`);
@@ -82,7 +86,10 @@ describe('GenerateVideo on a real dev server', () => {
     const job = await world.videos.start({ prompt: 'default interval' });
     const result = await job.result();
     world.simulator.configure({ queuedMs: 300, processingMs: 1200 });
-    const polls = world.simulator.callsTo('status').filter((c) => c.job_id === result.job_id).map((c) => c.at);
+    const polls = world.simulator
+      .callsTo('status')
+      .filter((c) => c.job_id === result.job_id)
+      .map((c) => c.at);
     assert.ok(polls.length >= 2, `polls: ${polls.length}`);
     const gaps = polls.slice(1).map((t, i) => t - polls[i]);
     for (const gap of gaps) assert.ok(gap >= 4900 && gap < 6500, `gap ${gap} ms (${gaps})`);
@@ -113,7 +120,10 @@ describe('GenerateVideo on a real dev server', () => {
       assert.equal(history.events?.filter((e) => e.workflowTaskFailedEventAttributes).length, 0);
     }
     assert.equal(world.simulator.calls.filter((c) => c.route === 'submit').length, before);
-    await assert.rejects(world.videos.start({ prompt: '' } as never), (e: ApplicationFailure) => e.type === 'InvalidInput');
+    await assert.rejects(
+      world.videos.start({ prompt: '' } as never),
+      (e: ApplicationFailure) => e.type === 'InvalidInput',
+    );
   });
 
   test('timeout: the deadline cancels the job upstream and fails with Timeout', async () => {
@@ -142,10 +152,13 @@ describe('GenerateVideo on a real dev server', () => {
     assert.equal(world.simulator.callsTo('submit').filter((c) => c.job_id === result.job_id).length, 1);
   });
 
-
   test('the API key never reaches workflow history or worker logs', async () => {
     // A failure path too: gateway error messages are what would carry a key.
-    world.simulator.addFault({ route: 'submit', status: 400, body: { error: { message: `bad request for key ${world.simulator.apiKey}` } } });
+    world.simulator.addFault({
+      route: 'submit',
+      status: 400,
+      body: { error: { message: `bad request for key ${world.simulator.apiKey}` } },
+    });
     await world.videos.generate({ prompt: 'echoing gateway' }).catch(() => undefined);
     const key = world.simulator.apiKey;
     let histories = 0;

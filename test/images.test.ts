@@ -7,7 +7,8 @@ import { VideoClient } from '../src/client';
 import { startWorld, type World } from './helpers/world';
 
 /** A "PNG" of the given size: the right magic bytes, random content. */
-const png = (bytes: number) => Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), randomBytes(bytes - 8)]);
+const png = (bytes: number) =>
+  Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), randomBytes(bytes - 8)]);
 
 describe('image-to-video', () => {
   let world: World;
@@ -21,7 +22,11 @@ describe('image-to-video', () => {
   test('a 5 MB inline image goes through the store; history holds only its key', async () => {
     const videos = new VideoClient(world.client, { taskQueue: world.taskQueue, inputStore: world.dependencies.store });
     const image = png(5 * 1024 * 1024);
-    const job = await videos.start({ prompt: 'animate this', image_base64: image.toString('base64'), poll_interval: '200ms' });
+    const job = await videos.start({
+      prompt: 'animate this',
+      image_base64: image.toString('base64'),
+      poll_interval: '200ms',
+    });
     const result = await job.result();
     const upstream = world.simulator.jobs.get(result.job_id)!;
     assert.equal(upstream.image, `base64:${image.length}`, 'the gateway received the whole image');
@@ -35,10 +40,18 @@ describe('image-to-video', () => {
   });
 
   test('image_url passes through; a small inline image without a store stays inline', async () => {
-    const a = await world.videos.generate({ prompt: 'by url', image_url: 'https://cdn.example.com/forest.jpg', poll_interval: '200ms' });
+    const a = await world.videos.generate({
+      prompt: 'by url',
+      image_url: 'https://cdn.example.com/forest.jpg',
+      poll_interval: '200ms',
+    });
     assert.equal(world.simulator.jobs.get(a.job_id)!.image, 'url:https://cdn.example.com/forest.jpg');
     const small = png(10_000);
-    const b = await world.videos.generate({ prompt: 'inline', image_base64: small.toString('base64'), poll_interval: '200ms' });
+    const b = await world.videos.generate({
+      prompt: 'inline',
+      image_base64: small.toString('base64'),
+      poll_interval: '200ms',
+    });
     assert.equal(world.simulator.jobs.get(b.job_id)!.image, `base64:${small.length}`);
   });
 
@@ -53,7 +66,10 @@ describe('image-to-video', () => {
 
   test('a non-image and a workflow input naming an arbitrary file are refused', async () => {
     const videos = new VideoClient(world.client, { taskQueue: world.taskQueue, inputStore: world.dependencies.store });
-    await assert.rejects(videos.start({ prompt: 'x', image_base64: Buffer.from('hello').toString('base64') }), /not a PNG/);
+    await assert.rejects(
+      videos.start({ prompt: 'x', image_base64: Buffer.from('hello').toString('base64') }),
+      /not a PNG/,
+    );
     await assert.rejects(world.videos.start({ prompt: 'x', image_ref: '../../etc/passwd' } as never), /image_ref/);
   });
 });

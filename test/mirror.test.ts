@@ -43,7 +43,11 @@ describe('mirror into a folder (infery)', () => {
       assert.equal(result.video.sha256, SAMPLE_SHA);
       const downloads = world.simulator.callsTo('video').filter((c) => c.job_id === result.job_id);
       assert.equal(downloads.length, 2, 'the bad download, then the retry');
-      assert.deepEqual(filesUnder(world.storeDir).filter((f) => f.endsWith('.partial')), [], 'no partial file left');
+      assert.deepEqual(
+        filesUnder(world.storeDir).filter((f) => f.endsWith('.partial')),
+        [],
+        'no partial file left',
+      );
     });
   }
 
@@ -98,9 +102,16 @@ describe('cancelling while mirroring', () => {
     await new Promise((r) => setTimeout(r, 1000));
     const cancelledAt = Date.now();
     await job.handle.cancel();
-    await job.result().then(() => assert.fail('should be cancelled'), () => undefined);
+    await job.result().then(
+      () => assert.fail('should be cancelled'),
+      () => undefined,
+    );
     // The activity learns of the cancel through its heartbeat (at most 5 s apart) and aborts the download.
-    await eventually(() => filesUnder(world.storeDir).length === 0 && Date.now() - cancelledAt > 500, 10_000, 'no files');
+    await eventually(
+      () => filesUnder(world.storeDir).length === 0 && Date.now() - cancelledAt > 500,
+      10_000,
+      'no files',
+    );
     const stopped = Date.now() - cancelledAt;
     assert.ok(stopped < 7000, `stopped ${stopped} ms after the cancel, before the 8 s download could finish`);
     const progress = await job.progress();
@@ -143,11 +154,18 @@ describe('mirror into S3 (s3rver on loopback)', () => {
   before(async () => {
     s3 = await startLocalS3();
     client = new S3Client({
-      endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: s3.credentials,
-      requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED',
+      endpoint: s3.endpoint,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: s3.credentials,
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
     });
     world = await startWorld({
-      dependencies: (d) => ({ ...d, store: new S3Store(client, { bucket: s3.bucket, prefix: 'generated', partSizeBytes: 5 * 1024 * 1024 }) }),
+      dependencies: (d) => ({
+        ...d,
+        store: new S3Store(client, { bucket: s3.bucket, prefix: 'generated', partSizeBytes: 5 * 1024 * 1024 }),
+      }),
     });
   });
   afterEach(() => world.simulator.faults.clear());
@@ -160,7 +178,9 @@ describe('mirror into S3 (s3rver on loopback)', () => {
     const job = await world.videos.start({ prompt: 'to s3', poll_interval: '200ms' });
     const result = await job.result();
     assert.equal(result.video.uri, `s3://${s3.bucket}/generated/${job.workflowId}/video.mp4`);
-    const object = await client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: `generated/${job.workflowId}/video.mp4` }));
+    const object = await client.send(
+      new GetObjectCommand({ Bucket: s3.bucket, Key: `generated/${job.workflowId}/video.mp4` }),
+    );
     const bytes = Buffer.from(await object.Body!.transformToByteArray());
     assert.equal(createHash('sha256').update(bytes).digest('hex'), result.video.sha256);
     assert.equal(result.video.sha256, SAMPLE_SHA);
@@ -175,7 +195,9 @@ describe('mirror into S3 (s3rver on loopback)', () => {
     const job = await world.videos.start({ prompt: 'truncated to s3', poll_interval: '200ms' });
     const result = await job.result();
     assert.equal(result.video.sha256, SAMPLE_SHA, 'the retry stored the whole video');
-    const head = await client.send(new HeadObjectCommand({ Bucket: s3.bucket, Key: `generated/${job.workflowId}/video.mp4` }));
+    const head = await client.send(
+      new HeadObjectCommand({ Bucket: s3.bucket, Key: `generated/${job.workflowId}/video.mp4` }),
+    );
     assert.equal(head.ContentLength, result.video.bytes);
   });
 });
@@ -205,7 +227,17 @@ describe('download safety', () => {
   });
 
   test('private, link-local and metadata addresses are refused, also when a name resolves to them', async () => {
-    for (const address of ['10.0.0.1', '172.16.5.4', '192.168.1.1', '169.254.169.254', '100.64.0.1', '0.0.0.0', 'fd00::1', 'fe80::1', '::ffff:10.0.0.1']) {
+    for (const address of [
+      '10.0.0.1',
+      '172.16.5.4',
+      '192.168.1.1',
+      '169.254.169.254',
+      '100.64.0.1',
+      '0.0.0.0',
+      'fd00::1',
+      'fe80::1',
+      '::ffff:10.0.0.1',
+    ]) {
       assert.ok(addressProblem(address, policy), address);
     }
     assert.equal(addressProblem('8.8.8.8', policy), undefined);
@@ -217,7 +249,14 @@ describe('download safety', () => {
   });
 
   test('IPv6 spellings of IPv4 hosts (mapped, NAT64, 6to4, compatible) are refused before any connection', async () => {
-    for (const host of ['[::ffff:7f00:1]', '[::ffff:127.0.0.1]', '[::ffff:a9fe:a9fe]', '[64:ff9b::7f00:1]', '[2002:7f00:1::]', '[::7f00:1]']) {
+    for (const host of [
+      '[::ffff:7f00:1]',
+      '[::ffff:127.0.0.1]',
+      '[::ffff:a9fe:a9fe]',
+      '[64:ff9b::7f00:1]',
+      '[2002:7f00:1::]',
+      '[::7f00:1]',
+    ]) {
       await refused(`https://${host}:${port}/v.mp4`);
     }
     // Even where loopback is allowed (the simulator), a mapped private or metadata host is not.
@@ -225,6 +264,9 @@ describe('download safety', () => {
   });
 
   test('redirects are bounded', async () => {
-    await assert.rejects(safeGet(`http://127.0.0.1:${port}/loop`, { ...policy, allowLoopback: true }), /more than 5 redirects/);
+    await assert.rejects(
+      safeGet(`http://127.0.0.1:${port}/loop`, { ...policy, allowLoopback: true }),
+      /more than 5 redirects/,
+    );
   });
 });

@@ -13,7 +13,9 @@ import { workflowBundle } from './helpers/world';
 const DIR = join(__dirname, 'histories');
 
 describe('replay of recorded histories', () => {
-  const files = readdirSync(DIR).filter((f) => f.endsWith('.json')).sort();
+  const files = readdirSync(DIR)
+    .filter((f) => f.endsWith('.json'))
+    .sort();
   test('there are recorded histories to replay', () => assert.ok(files.length >= 8, files.join(', ')));
   for (const file of files) {
     test(file, async () => {

@@ -44,8 +44,13 @@ describe('spend safety (infery)', () => {
     assert.deepEqual(result.shortfall, { requested: 3, received: 2 });
   });
 
-  test('the request carries both spellings of the duration (the guide\'s and the reference\'s)', async () => {
-    const job = await world.videos.start({ prompt: 'spellings', model: 'veo-3-1', duration: 8, poll_interval: '200ms' });
+  test("the request carries both spellings of the duration (the guide's and the reference's)", async () => {
+    const job = await world.videos.start({
+      prompt: 'spellings',
+      model: 'veo-3-1',
+      duration: 8,
+      poll_interval: '200ms',
+    });
     await job.result();
     const [submit] = submitsFor(world, job.workflowId);
     assert.equal(submit.body?.duration_seconds, 8);
@@ -69,7 +74,12 @@ describe('spend safety (infery)', () => {
   });
 
   test('max_credits below the first model: refused before any submit', async () => {
-    const job = await world.videos.start({ prompt: 'too cheap', model: 'veo-3-1', max_credits: 10, poll_interval: '200ms' });
+    const job = await world.videos.start({
+      prompt: 'too cheap',
+      model: 'veo-3-1',
+      max_credits: 10,
+      poll_interval: '200ms',
+    });
     const failure = await failureOf(job.result());
     assert.equal(failure.type, 'BudgetExceeded');
     assert.equal(submitsFor(world, job.workflowId).length, 0);
@@ -90,7 +100,9 @@ describe('spend safety (infery)', () => {
   });
 
   test('an idempotency_key made of dots cannot write outside the store', async () => {
-    const result = await (await world.videos.start({ prompt: 'climb', idempotency_key: '..', poll_interval: '200ms' })).result();
+    const result = await (
+      await world.videos.start({ prompt: 'climb', idempotency_key: '..', poll_interval: '200ms' })
+    ).result();
     const path = fileURLToPath(result.video.uri);
     assert.ok(path.startsWith(`${world.storeDir}/`), path);
     assert.ok(existsSync(path));
@@ -126,7 +138,7 @@ describe('spend safety (infrai)', () => {
     assert.equal(submitsFor(world, job.workflowId).length, 0);
   });
 
-  test('the request carries both spellings of the aspect ratio (the table\'s and the example\'s)', async () => {
+  test("the request carries both spellings of the aspect ratio (the table's and the example's)", async () => {
     const job = await world.videos.start({ prompt: 'aspect', aspect_ratio: '9:16', poll_interval: '200ms' });
     await job.result();
     const [submit] = submitsFor(world, job.workflowId);

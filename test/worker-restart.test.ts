@@ -22,7 +22,12 @@ describe('a worker killed mid-job', () => {
   function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
       cwd: ROOT,
-      env: { ...process.env, TEMPORAL_ADDRESS: world.server.address, TEMPORAL_NAMESPACE: 'default', VIDEO_TASK_QUEUE: taskQueue },
+      env: {
+        ...process.env,
+        TEMPORAL_ADDRESS: world.server.address,
+        TEMPORAL_NAMESPACE: 'default',
+        VIDEO_TASK_QUEUE: taskQueue,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -67,7 +72,11 @@ describe('a worker killed mid-job', () => {
     world.simulator.addFault({ route: 'submit', delayMs: 3000 });
     const first = await spawnWorker();
     const job = await videos.start({ prompt: 'crash during submit', poll_interval: '300ms' });
-    await eventually(() => world.simulator.calls.some((c) => c.route === 'submit' && c.status === 0), 30_000, 'submit in flight');
+    await eventually(
+      () => world.simulator.calls.some((c) => c.route === 'submit' && c.status === 0),
+      30_000,
+      'submit in flight',
+    );
     await kill(first);
     await spawnWorker();
     const result = await job.result();
@@ -81,7 +90,11 @@ describe('a worker killed mid-job', () => {
   test('the generate command starts a job, shows progress and prints the result', async () => {
     world.simulator.configure({ queuedMs: 200, processingMs: 1500 });
     await spawnWorker();
-    const { code, stdout, stderr } = await runCli(['generate', '--json', JSON.stringify({ prompt: 'from the command line', poll_interval: '300ms' })]);
+    const { code, stdout, stderr } = await runCli([
+      'generate',
+      '--json',
+      JSON.stringify({ prompt: 'from the command line', poll_interval: '300ms' }),
+    ]);
     assert.equal(code, 0, stderr);
     const result = JSON.parse(stdout);
     assert.equal(result.status, 'succeeded');

@@ -82,11 +82,17 @@ export function createActivities(deps: ActivityDependencies) {
       let value: CatalogOutput;
       const capabilities = deps.gateway.supports;
       try {
-        value = { catalog: mergeCatalog(await deps.gateway.listModels({ signal: signal() })), source: 'live', capabilities };
+        value = {
+          catalog: mergeCatalog(await deps.gateway.listModels({ signal: signal() })),
+          source: 'live',
+          capabilities,
+        };
       } catch (error) {
         // A catalog outage must not stop generation: the built-in catalog still guards the request.
         value = { catalog: BUILTIN_CATALOG, source: 'builtin', problem: (error as Error).message, capabilities };
-        Context.current().log.warn('Live model catalog unavailable; using the built-in one', { problem: value.problem });
+        Context.current().log.warn('Live model catalog unavailable; using the built-in one', {
+          problem: value.problem,
+        });
       }
       cachedCatalog = { at: Date.now(), value };
       return value;
@@ -126,7 +132,9 @@ export function createActivities(deps: ActivityDependencies) {
       const refreshUrl = deps.gateway.freshDownloadUrl
         ? () => deps.gateway.freshDownloadUrl!(input.job_id, { signal: signal() })
         : undefined;
-      const sources = input.videos?.length ? input.videos : [{ url: input.video_url, thumbnail_url: input.thumbnail_url }];
+      const sources = input.videos?.length
+        ? input.videos
+        : [{ url: input.video_url, thumbnail_url: input.thumbnail_url }];
       const videos: MirroredObject[] = [];
       for (const [index, source] of sources.entries()) {
         const name = index === 0 ? 'video.mp4' : `video-${index + 1}.mp4`;
@@ -143,7 +151,11 @@ export function createActivities(deps: ActivityDependencies) {
       const thumbnailUrl = input.thumbnail_url ?? sources[0].thumbnail_url;
       if (thumbnailUrl) {
         try {
-          output.thumbnail = await mirrorObject({ url: thumbnailUrl, key: key('thumbnail'), expect: 'image/' }, deps.store, policy);
+          output.thumbnail = await mirrorObject(
+            { url: thumbnailUrl, key: key('thumbnail'), expect: 'image/' },
+            deps.store,
+            policy,
+          );
         } catch (error) {
           if (signal().aborted) throw error;
           output.thumbnail_error = (error as Error).message;

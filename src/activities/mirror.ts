@@ -50,9 +50,12 @@ export async function mirrorObject(
     try {
       response = await safeGet(source.url, policy, signal);
     } catch (error) {
-      const fresh = error instanceof DownloadHttpError && EXPIRED_STATUSES.has(error.status) && (await source.refreshUrl?.());
+      const fresh =
+        error instanceof DownloadHttpError && EXPIRED_STATUSES.has(error.status) && (await source.refreshUrl?.());
       if (!fresh) throw error;
-      context.log.info('Video URL refused; retrying with a fresh download URL', { status: (error as DownloadHttpError).status });
+      context.log.info('Video URL refused; retrying with a fresh download URL', {
+        status: (error as DownloadHttpError).status,
+      });
       response = await safeGet(fresh, policy, signal);
     }
   } catch (error) {
@@ -61,7 +64,10 @@ export async function mirrorObject(
     throw error;
   }
 
-  const contentType = String(response.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  const contentType = String(response.headers['content-type'] ?? '')
+    .split(';')[0]
+    .trim()
+    .toLowerCase();
   if (!contentType.startsWith(source.expect)) {
     response.destroy();
     throw mirrorFailure(`${redactQuery(source.url)} has Content-Type "${contentType}", expected ${source.expect}*`);
@@ -70,7 +76,10 @@ export async function mirrorObject(
   const expectedBytes = lengthHeader === undefined ? undefined : Number(lengthHeader);
   if (expectedBytes !== undefined && expectedBytes > policy.maxBytes) {
     response.destroy();
-    throw mirrorFailure(`${redactQuery(source.url)} is ${expectedBytes} bytes, over the ${policy.maxBytes} byte limit`, true);
+    throw mirrorFailure(
+      `${redactQuery(source.url)} is ${expectedBytes} bytes, over the ${policy.maxBytes} byte limit`,
+      true,
+    );
   }
   const expectedSha = announcedSha256(response.headers);
 

@@ -28,7 +28,10 @@ export class UnsafeUrlError extends Error {
 
 export class DownloadHttpError extends Error {
   override readonly name = 'DownloadHttpError';
-  constructor(readonly status: number, url: string) {
+  constructor(
+    readonly status: number,
+    url: string,
+  ) {
     super(`GET ${redactQuery(url)} answered HTTP ${status}`);
   }
 }
@@ -43,7 +46,10 @@ function embeddedIpv4(ip: ipaddr.IPv6): ipaddr.IPv4 | undefined {
   const zeros = (from: number, to: number) => bytes.slice(from, to).every((b) => b === 0);
   const v4 = (at: number) => new ipaddr.IPv4(bytes.slice(at, at + 4));
   if (ip.isIPv4MappedAddress()) return ip.toIPv4Address();
-  if (ip.range() === 'rfc6052' || (bytes[0] === 0x00 && bytes[1] === 0x64 && bytes[2] === 0xff && bytes[3] === 0x9b && zeros(4, 12))) {
+  if (
+    ip.range() === 'rfc6052' ||
+    (bytes[0] === 0x00 && bytes[1] === 0x64 && bytes[2] === 0xff && bytes[3] === 0x9b && zeros(4, 12))
+  ) {
     return v4(12);
   }
   if (bytes[0] === 0x20 && bytes[1] === 0x02) return v4(2);

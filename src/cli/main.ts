@@ -44,7 +44,11 @@ program
     const body = options.json
       ? JSON.parse(options.json.startsWith('@') ? readFileSync(options.json.slice(1), 'utf8') : options.json)
       : {};
-    const input: GenerateVideoInput = { ...body, ...(options.prompt && { prompt: options.prompt }), ...(options.model && { model: options.model }) };
+    const input: GenerateVideoInput = {
+      ...body,
+      ...(options.prompt && { prompt: options.prompt }),
+      ...(options.model && { model: options.model }),
+    };
     const videos = await VideoClient.connect();
     const job = await videos.start(input);
     console.error(`started ${job.workflowId}`);
@@ -56,15 +60,21 @@ program
 
 program
   .command('campaign')
-  .description('start a VideoCampaign from a JSON file ({"videos": [...], "defaults": {...}, "concurrency": 5}) and wait')
+  .description(
+    'start a VideoCampaign from a JSON file ({"videos": [...], "defaults": {...}, "concurrency": 5}) and wait',
+  )
   .requiredOption('--file <path>', 'the campaign as JSON')
   .option('--id <workflowId>', 'campaign workflow id (the same id never runs twice)')
   .action(async (options: { file: string; id?: string }) => {
     const videos = await VideoClient.connect();
-    const campaign = await videos.startCampaign(JSON.parse(readFileSync(options.file, 'utf8')), { workflowId: options.id });
+    const campaign = await videos.startCampaign(JSON.parse(readFileSync(options.file, 'utf8')), {
+      workflowId: options.id,
+    });
     console.error(`started ${campaign.workflowId}`);
     for await (const p of campaign.watch()) {
-      console.error(`${p.status}: ${p.succeeded + p.failed + p.cancelled}/${p.total} done, ${p.running} running, ${p.failed} failed, ~${p.credits_estimated} credits`);
+      console.error(
+        `${p.status}: ${p.succeeded + p.failed + p.cancelled}/${p.total} done, ${p.running} running, ${p.failed} failed, ~${p.credits_estimated} credits`,
+      );
     }
     console.log(JSON.stringify(await campaign.result(), null, 2));
     await videos.client.connection.close();
@@ -77,7 +87,11 @@ program
   .option('--api-key <key>', 'the Bearer key it accepts', 'sim-key')
   .option('--processing-ms <ms>', 'how long a job takes', positiveInt, 20_000)
   .action(async (options: { port: number; apiKey: string; processingMs: number }) => {
-    const simulator = await startSimulator({ port: options.port, apiKey: options.apiKey, processingMs: options.processingMs });
+    const simulator = await startSimulator({
+      port: options.port,
+      apiKey: options.apiKey,
+      processingMs: options.processingMs,
+    });
     console.log(`Gateway simulator at ${simulator.url} (key: the one you passed with --api-key)`);
     await new Promise<void>((done) => process.once('SIGINT', () => done()));
     await simulator.close();

@@ -2,7 +2,10 @@
 import { SingleBar, Presets } from 'cli-progress';
 import type { VideoJob, VideoProgress } from '../client';
 
-export async function showProgress(job: VideoJob, out: NodeJS.WriteStream = process.stderr): Promise<VideoProgress | undefined> {
+export async function showProgress(
+  job: VideoJob,
+  out: NodeJS.WriteStream = process.stderr,
+): Promise<VideoProgress | undefined> {
   const bar = new SingleBar(
     {
       format: ' {bar} {percentage}% | {status} | {model} | job {job_id} | {elapsed}s',

@@ -51,9 +51,16 @@ function fingerprint(value: unknown): string {
     Array.isArray(v)
       ? v.map(sorted)
       : v && typeof v === 'object'
-        ? Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined).sort(([a], [b]) => a.localeCompare(b)).map(([k, x]) => [k, sorted(x)]))
+        ? Object.fromEntries(
+            Object.entries(v)
+              .filter(([, x]) => x !== undefined)
+              .sort(([a], [b]) => a.localeCompare(b))
+              .map(([k, x]) => [k, sorted(x)]),
+          )
         : v;
-  return createHash('sha256').update(JSON.stringify(sorted(value))).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify(sorted(value)))
+    .digest('hex');
 }
 
 const FINAL_STATUSES: VideoStatus[] = ['succeeded', 'failed', 'cancelled', 'timed_out'];
@@ -185,7 +192,10 @@ export class VideoClient {
   readonly taskQueue: string;
   private readonly inputStore?: VideoStore;
 
-  constructor(readonly client: Client, options: VideoClientOptions = {}) {
+  constructor(
+    readonly client: Client,
+    options: VideoClientOptions = {},
+  ) {
     this.taskQueue = options.taskQueue ?? defaultTaskQueue();
     this.inputStore = options.inputStore;
   }
@@ -211,10 +221,14 @@ export class VideoClient {
     const request = parseGenerateVideoInput(input);
     const workflowId = options.workflowId ?? input.idempotency_key ?? `video-${randomUUID()}`;
     const summary = `${input.model ?? input.prefer ?? 'default model'}: ${input.prompt.slice(0, 100)}`;
-    const handle = await this.startOnce<typeof GenerateVideo>(WorkflowType.generateVideo, { taskQueue: this.taskQueue, workflowId, args: [input] }, {
-      summary,
-      fingerprint: fingerprint(request),
-    });
+    const handle = await this.startOnce<typeof GenerateVideo>(
+      WorkflowType.generateVideo,
+      { taskQueue: this.taskQueue, workflowId, args: [input] },
+      {
+        summary,
+        fingerprint: fingerprint(request),
+      },
+    );
     return new VideoJob(handle);
   }
 
@@ -262,10 +276,14 @@ export class VideoClient {
     parseCampaign(input);
     const workflowId = options.workflowId ?? `campaign-${randomUUID()}`;
     const summary = `campaign of ${input.videos.length} videos`;
-    const handle = await this.startOnce<typeof VideoCampaign>(WorkflowType.videoCampaign, { taskQueue: this.taskQueue, workflowId, args: [input] }, {
-      summary,
-      fingerprint: fingerprint(input),
-    });
+    const handle = await this.startOnce<typeof VideoCampaign>(
+      WorkflowType.videoCampaign,
+      { taskQueue: this.taskQueue, workflowId, args: [input] },
+      {
+        summary,
+        fingerprint: fingerprint(input),
+      },
+    );
     return new CampaignJob(handle);
   }
 

@@ -13,7 +13,11 @@ import { MAX_INPUT_IMAGE_BYTES, type VideoStore } from '../store/types';
 const IMAGE_TYPES: [string, (b: Buffer) => boolean, string][] = [
   ['png', (b) => b.subarray(0, 4).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47])), 'image/png'],
   ['jpg', (b) => b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff, 'image/jpeg'],
-  ['webp', (b) => b.subarray(0, 4).toString('latin1') === 'RIFF' && b.subarray(8, 12).toString('latin1') === 'WEBP', 'image/webp'],
+  [
+    'webp',
+    (b) => b.subarray(0, 4).toString('latin1') === 'RIFF' && b.subarray(8, 12).toString('latin1') === 'WEBP',
+    'image/webp',
+  ],
   ['gif', (b) => b.subarray(0, 4).toString('latin1') === 'GIF8', 'image/gif'],
 ];
 
@@ -26,7 +30,8 @@ export function detectImageType(bytes: Buffer): { extension: string; contentType
 /** The input with its inline image (if any) moved into the store and named by key instead. */
 export async function storeInlineImage(input: GenerateVideoInput, store: VideoStore): Promise<GenerateVideoInput> {
   if (!input.image_base64) return input;
-  if (!isBase64(input.image_base64)) throw invalidInput('image_base64 is not base64 (RFC 4648, standard alphabet, padded)');
+  if (!isBase64(input.image_base64))
+    throw invalidInput('image_base64 is not base64 (RFC 4648, standard alphabet, padded)');
   const bytes = Buffer.from(input.image_base64, 'base64');
   if (bytes.length > MAX_INPUT_IMAGE_BYTES) {
     throw invalidInput(`image_base64 is ${bytes.length} bytes; the limit is ${MAX_INPUT_IMAGE_BYTES}`);

@@ -28,7 +28,8 @@ export class GatewayError extends Error {
  * about safety ("connection refused"), and a SafetyRefusal is final (no retry, no fallback), so a
  * look-alike must never match.
  */
-const SAFETY_CODE = /safety|content[_ -]?(policy|filter|moderation)|moderation|nsfw|prohibited[_ -]?content|policy[_ -]?violation|responsible[_ -]?ai/i;
+const SAFETY_CODE =
+  /safety|content[_ -]?(policy|filter|moderation)|moderation|nsfw|prohibited[_ -]?content|policy[_ -]?violation|responsible[_ -]?ai/i;
 const SAFETY_PHRASES = [
   /\b(safety|content|moderation|usage)[ _-](system|filters?|polic(y|ies)|checks?|guidelines?|reasons?|violations?|classifiers?)\b/i,
   /\bviolat\w*\b[^.]{0,40}\bpolic(y|ies)\b/i,
@@ -141,6 +142,7 @@ export function classifyNetworkError(error: unknown, operation: string): Gateway
  */
 export function classifyJobError(job: { error?: string; error_code?: string }): FailureType {
   if (isSafetyRefusal(job.error_code, job.error)) return FailureType.SafetyRefusal;
-  if (/^timeout$|timed?[ _-]?out/i.test(`${job.error_code ?? ''} ${job.error ?? ''}`.trim())) return FailureType.Timeout;
+  if (/^timeout$|timed?[ _-]?out/i.test(`${job.error_code ?? ''} ${job.error ?? ''}`.trim()))
+    return FailureType.Timeout;
   return FailureType.ProviderFailed;
 }

@@ -69,9 +69,15 @@ export class InferyGateway implements VideoGateway {
   }
 
   getJob(jobId: string, options: CallOptions = {}): Promise<GatewayJob> {
-    return this.http.request('get generation', 'GET', `/v1/videos/generations/${encodeURIComponent(jobId)}`, JobResponse, {
-      signal: options.signal,
-    });
+    return this.http.request(
+      'get generation',
+      'GET',
+      `/v1/videos/generations/${encodeURIComponent(jobId)}`,
+      JobResponse,
+      {
+        signal: options.signal,
+      },
+    );
   }
 
   listModels(options: CallOptions = {}): Promise<Partial<ModelSpec>[]> {
@@ -84,12 +90,18 @@ export class InferyGateway implements VideoGateway {
   /** Pins our stored copy in the gateway workspace; only a copy on local disk can be uploaded. */
   async keepCopy(request: UpstreamCopyRequest, options: CallOptions = {}): Promise<UpstreamCopyResult> {
     if (!request.local_path) return { error: 'pinning uploads from a folder store only' };
-    const file = await this.uploadFile(request.local_path, { contentType: request.content_type, signal: options.signal });
+    const file = await this.uploadFile(request.local_path, {
+      contentType: request.content_type,
+      signal: options.signal,
+    });
     return { file_id: file.id };
   }
 
   /** POST /v1/files (purpose user_data): pins a copy in the workspace; streams from disk. */
-  async uploadFile(path: string, options: CallOptions & { purpose?: string; contentType?: string } = {}): Promise<InferyFileObject> {
+  async uploadFile(
+    path: string,
+    options: CallOptions & { purpose?: string; contentType?: string } = {},
+  ): Promise<InferyFileObject> {
     const form = new FormData();
     form.set('purpose', options.purpose ?? 'user_data');
     form.set('file', await openAsBlob(path, { type: options.contentType ?? 'video/mp4' }), basename(path));

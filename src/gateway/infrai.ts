@@ -102,10 +102,16 @@ export class InfraiGateway implements VideoGateway {
   }
 
   async cancel(jobId: string, options: CallOptions = {}): Promise<boolean> {
-    const answer = await this.http.request('cancel', 'POST', `/v1/video/cancel/${encodeURIComponent(jobId)}`, CancelResponse, {
-      body: { job_id: jobId },
-      signal: options.signal,
-    });
+    const answer = await this.http.request(
+      'cancel',
+      'POST',
+      `/v1/video/cancel/${encodeURIComponent(jobId)}`,
+      CancelResponse,
+      {
+        body: { job_id: jobId },
+        signal: options.signal,
+      },
+    );
     return answer.ok ?? answer.cancelled ?? true;
   }
 
@@ -123,10 +129,16 @@ export class InfraiGateway implements VideoGateway {
   }
 
   async delete(jobId: string, options: CallOptions & { idempotencyKey?: string } = {}): Promise<boolean> {
-    const answer = await this.http.request('delete', 'DELETE', `/v1/video/delete/${encodeURIComponent(jobId)}`, OkResponse, {
-      query: { idempotency_key: options.idempotencyKey },
-      signal: options.signal,
-    });
+    const answer = await this.http.request(
+      'delete',
+      'DELETE',
+      `/v1/video/delete/${encodeURIComponent(jobId)}`,
+      OkResponse,
+      {
+        query: { idempotency_key: options.idempotencyKey },
+        signal: options.signal,
+      },
+    );
     return answer.ok;
   }
 
@@ -139,9 +151,15 @@ export class InfraiGateway implements VideoGateway {
   }
 
   downloadUrl(jobId: string, options: CallOptions = {}): Promise<{ url: string; expires_at?: string }> {
-    return this.http.request('download url', 'GET', `/v1/video/download_url/${encodeURIComponent(jobId)}`, InfraiDownloadUrl, {
-      signal: options.signal,
-    });
+    return this.http.request(
+      'download url',
+      'GET',
+      `/v1/video/download_url/${encodeURIComponent(jobId)}`,
+      InfraiDownloadUrl,
+      {
+        signal: options.signal,
+      },
+    );
   }
 
   async freshDownloadUrl(jobId: string, options: CallOptions = {}): Promise<string> {
@@ -173,10 +191,16 @@ export class InfraiGateway implements VideoGateway {
         ),
       );
     }
-    return this.http.request('set retention', 'POST', `/v1/video/set_retention/${encodeURIComponent(jobId)}`, InfraiRetention, {
-      body: { job_id: jobId, days, idempotency_key: options.idempotencyKey },
-      signal: options.signal,
-    });
+    return this.http.request(
+      'set retention',
+      'POST',
+      `/v1/video/set_retention/${encodeURIComponent(jobId)}`,
+      InfraiRetention,
+      {
+        body: { job_id: jobId, days, idempotency_key: options.idempotencyKey },
+        signal: options.signal,
+      },
+    );
   }
 
   capabilities(options: CallOptions = {}): Promise<Partial<ModelSpec>[]> {

@@ -12,13 +12,32 @@ import type { GatewayJob, GatewayVideo, JobStatus } from './types';
  * working words only refine the displayed status: any word not here means "still working".
  */
 const STATUS_WORDS: Record<string, JobStatus> = {
-  queued: 'queued', pending: 'queued', submitted: 'queued', created: 'queued', waiting: 'queued',
-  processing: 'processing', running: 'processing', in_progress: 'processing', generating: 'processing',
+  queued: 'queued',
+  pending: 'queued',
+  submitted: 'queued',
+  created: 'queued',
+  waiting: 'queued',
+  processing: 'processing',
+  running: 'processing',
+  in_progress: 'processing',
+  generating: 'processing',
   started: 'processing',
-  completed: 'succeeded', succeeded: 'succeeded', success: 'succeeded', done: 'succeeded', finished: 'succeeded',
-  failed: 'failed', failure: 'failed', error: 'failed', errored: 'failed', expired: 'failed', rejected: 'failed',
-  timeout: 'failed', timed_out: 'failed',
-  cancelled: 'cancelled', canceled: 'cancelled', aborted: 'cancelled',
+  completed: 'succeeded',
+  succeeded: 'succeeded',
+  success: 'succeeded',
+  done: 'succeeded',
+  finished: 'succeeded',
+  failed: 'failed',
+  failure: 'failed',
+  error: 'failed',
+  errored: 'failed',
+  expired: 'failed',
+  rejected: 'failed',
+  timeout: 'failed',
+  timed_out: 'failed',
+  cancelled: 'cancelled',
+  canceled: 'cancelled',
+  aborted: 'cancelled',
 };
 
 /** The job status a word means; `working` for every word not known to mean an ending. */
@@ -40,7 +59,9 @@ const ErrorField = z
 const VideoEntry = z
   .union([
     z.string(),
-    z.object({ url: z.string().optional(), video_url: z.string().optional(), thumbnail_url: z.string().optional() }).loose(),
+    z
+      .object({ url: z.string().optional(), video_url: z.string().optional(), thumbnail_url: z.string().optional() })
+      .loose(),
   ])
   .transform((v): GatewayVideo | undefined => {
     if (typeof v === 'string') return { url: v };
@@ -121,11 +142,7 @@ export const CancelResponse = z.object({ ok: z.boolean().optional(), cancelled: 
 
 /** `allowedParams.duration_seconds` is seen as a list of values, a {min,max} range, or a maximum. */
 const DurationAllowed = z
-  .union([
-    z.array(z.number()),
-    z.object({ max: z.number(), min: z.number().optional() }).loose(),
-    z.number(),
-  ])
+  .union([z.array(z.number()), z.object({ max: z.number(), min: z.number().optional() }).loose(), z.number()])
   .transform((d) => (Array.isArray(d) ? Math.max(...d) : typeof d === 'number' ? d : d.max));
 
 const InferyModel = z
@@ -196,9 +213,7 @@ export const InfraiCapabilitiesResponse = z
     ),
   );
 
-export const InfraiJobPage = z
-  .object({ items: z.array(JobResponse), next_cursor: z.string().nullish() })
-  .loose();
+export const InfraiJobPage = z.object({ items: z.array(JobResponse), next_cursor: z.string().nullish() }).loose();
 
 export const InfraiDownloadUrl = z.object({ url: z.string(), expires_at: z.string().optional() }).loose();
 export const InfraiRetention = z
@@ -207,5 +222,10 @@ export const InfraiRetention = z
 export const InfraiDeleteAll = z.object({ deleted: z.number() }).loose();
 export const OkResponse = z.object({ ok: z.boolean() }).loose();
 export const InferyFile = z
-  .object({ id: z.string(), bytes: z.number().optional(), purpose: z.string().optional(), filename: z.string().optional() })
+  .object({
+    id: z.string(),
+    bytes: z.number().optional(),
+    purpose: z.string().optional(),
+    filename: z.string().optional(),
+  })
   .loose();

@@ -42,7 +42,12 @@ export interface SimulatorCore {
   readonly jobs: Map<string, SimJob>;
   readonly files: SignedFiles;
   /** A new job, or the one an idempotency key already made. */
-  createJob(ctx: RequestContext, dialect: SimJob['dialect'], fields: JobFields, idempotencyKey: string | undefined): SimJob;
+  createJob(
+    ctx: RequestContext,
+    dialect: SimJob['dialect'],
+    fields: JobFields,
+    idempotencyKey: string | undefined,
+  ): SimJob;
   /** Answer with JSON (faults may alter or hold back the answer). */
   send(ctx: RequestContext, status: number, payload: unknown, headers?: Record<string, string>): void;
   /** The job the path names; 404 when there is none. */

@@ -3,8 +3,20 @@
  * after `times` matches.
  */
 export type SimRoute =
-  | 'submit' | 'status' | 'cancel' | 'get' | 'list' | 'delete' | 'delete_all' | 'download_url'
-  | 'set_retention' | 'models' | 'capabilities' | 'files' | 'video' | 'thumbnail';
+  | 'submit'
+  | 'status'
+  | 'cancel'
+  | 'get'
+  | 'list'
+  | 'delete'
+  | 'delete_all'
+  | 'download_url'
+  | 'set_retention'
+  | 'models'
+  | 'capabilities'
+  | 'files'
+  | 'video'
+  | 'thumbnail';
 
 export interface SimFault {
   route: SimRoute | '*';
@@ -50,7 +62,9 @@ export interface SimFault {
 
 export const SAFETY_REFUSAL: Pick<SimFault, 'status' | 'body'> = {
   status: 400,
-  body: { error: { code: 'content_policy_violation', message: 'The prompt was refused by the provider safety system.' } },
+  body: {
+    error: { code: 'content_policy_violation', message: 'The prompt was refused by the provider safety system.' },
+  },
 };
 
 export class FaultBook {

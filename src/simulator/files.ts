@@ -53,7 +53,8 @@ export class SignedFiles {
       throw new HttpProblem(403, { error: { code: 'signature_invalid', message: 'bad signature' } });
     }
     ctx.call.job_id = job.id;
-    if (Date.now() > expires) throw new HttpProblem(403, { error: { code: 'url_expired', message: 'the signed URL has expired' } });
+    if (Date.now() > expires)
+      throw new HttpProblem(403, { error: { code: 'url_expired', message: 'the signed URL has expired' } });
     const fault = ctx.fault;
     if (fault?.redirectTo) {
       ctx.call.status = 302;

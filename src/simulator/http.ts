@@ -45,7 +45,8 @@ export class HttpProblem extends Error {
   }
 }
 
-export const notFound = (what: string) => new HttpProblem(404, { error: { code: 'not_found', message: `${what} not found` } });
+export const notFound = (what: string) =>
+  new HttpProblem(404, { error: { code: 'not_found', message: `${what} not found` } });
 export const badRequest = (message: string) => new HttpProblem(400, { error: { code: 'invalid_request', message } });
 
 export function headerValue(req: IncomingMessage, name: string): string | undefined {

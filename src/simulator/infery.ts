@@ -15,7 +15,12 @@ export class InferySimulator {
   routes(): Route[] {
     return [
       ['POST', /^\/v1\/videos\/generations$/, 'submit', (c) => this.create(c)],
-      ['GET', /^\/v1\/videos\/generations\/([^/]+)$/, 'status', (c) => this.sim.send(c, 200, this.jobAnswer(this.sim.job(c)))],
+      [
+        'GET',
+        /^\/v1\/videos\/generations\/([^/]+)$/,
+        'status',
+        (c) => this.sim.send(c, 200, this.jobAnswer(this.sim.job(c))),
+      ],
       ['GET', /^\/v1\/models$/, 'models', (c) => this.sim.send(c, 200, this.models(c.url))],
       ['POST', /^\/v1\/files$/, 'files', (c) => this.upload(c)],
     ];
@@ -36,7 +41,9 @@ export class InferySimulator {
   jobAnswer(job: SimJob): Record<string, unknown> {
     const style =
       this.sim.options.inferyStyle === 'alternate' || this.sim.options.inferyStyle === undefined
-        ? this.answers++ % 2 === 0 ? 'job_id' : 'id'
+        ? this.answers++ % 2 === 0
+          ? 'job_id'
+          : 'id'
         : this.sim.options.inferyStyle;
     const { phase, progress } = jobPhase(job, Date.now());
     const status = phase === 'succeeded' ? (style === 'job_id' ? 'completed' : 'succeeded') : phase;
@@ -54,7 +61,11 @@ export class InferySimulator {
         mirror_status: job.mirror_status,
         // n > 1: every video, the first repeated, as a list of {url}.
         ...(job.n > 1
-          ? { videos: Array.from({ length: job.delivers }, (_, i) => ({ url: this.sim.files.signedUrl(job, 'video', undefined, i + 1) })) }
+          ? {
+              videos: Array.from({ length: job.delivers }, (_, i) => ({
+                url: this.sim.files.signedUrl(job, 'video', undefined, i + 1),
+              })),
+            }
           : {}),
       };
     }
@@ -73,7 +84,11 @@ export class InferySimulator {
           object: 'model',
           modality: 'video',
           owned_by: m.vendor,
-          allowedParams: { resolution: m.resolutions, aspect_ratio: m.aspects, duration_seconds: { min: 1, max: m.max } },
+          allowedParams: {
+            resolution: m.resolutions,
+            aspect_ratio: m.aspects,
+            duration_seconds: { min: 1, max: m.max },
+          },
         })),
     };
   }

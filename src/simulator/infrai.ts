@@ -12,12 +12,22 @@ export class InfraiSimulator {
   routes(): Route[] {
     return [
       ['POST', /^\/v1\/video\/generate$/, 'submit', (c) => this.generate(c)],
-      ['GET', /^\/v1\/video\/status\/([^/]+)$/, 'status', (c) => this.sim.send(c, 200, this.jobAnswer(this.sim.job(c)))],
+      [
+        'GET',
+        /^\/v1\/video\/status\/([^/]+)$/,
+        'status',
+        (c) => this.sim.send(c, 200, this.jobAnswer(this.sim.job(c))),
+      ],
       // seed 003 spells the same two endpoints /jobs/{id} and /jobs/{id}/cancel
       ['GET', /^\/v1\/video\/jobs\/([^/]+)$/, 'status', (c) => this.sim.send(c, 200, this.jobAnswer(this.sim.job(c)))],
       ['POST', /^\/v1\/video\/cancel\/([^/]+)$/, 'cancel', (c) => this.cancel(c)],
       ['POST', /^\/v1\/video\/jobs\/([^/]+)\/cancel$/, 'cancel', (c) => this.cancel(c)],
-      ['GET', /^\/v1\/video\/get\/([^/]+)$/, 'get', (c) => this.sim.send(c, 200, this.jobAnswer(this.sim.job(c), true))],
+      [
+        'GET',
+        /^\/v1\/video\/get\/([^/]+)$/,
+        'get',
+        (c) => this.sim.send(c, 200, this.jobAnswer(this.sim.job(c), true)),
+      ],
       ['GET', /^\/v1\/video\/list$/, 'list', (c) => this.list(c)],
       ['DELETE', /^\/v1\/video\/delete\/([^/]+)$/, 'delete', (c) => this.delete(c)],
       ['POST', /^\/v1\/video\/delete_all$/, 'delete_all', (c) => this.deleteAll(c)],
@@ -44,7 +54,13 @@ export class InfraiSimulator {
   jobAnswer(job: SimJob, full = false): Record<string, unknown> {
     const { phase } = jobPhase(job, Date.now());
     // infrai's status vocabulary differs from infery's; progress is not reported at all.
-    const state = { queued: 'pending', processing: 'running', succeeded: 'succeeded', failed: 'failed', cancelled: 'cancelled' }[phase];
+    const state = {
+      queued: 'pending',
+      processing: 'running',
+      succeeded: 'succeeded',
+      failed: 'failed',
+      cancelled: 'cancelled',
+    }[phase];
     const answer: Record<string, unknown> = { job_id: job.id, state };
     if (phase === 'succeeded' && (full || this.sim.options.infraiStatusUrl !== false)) {
       answer.video_url = this.sim.files.signedUrl(job, 'video');
@@ -103,7 +119,10 @@ export class InfraiSimulator {
       throw new HttpProblem(409, { error: { code: 'not_ready', message: 'the job has no video yet' } });
     }
     const url = this.sim.files.signedUrl(job, 'video', this.sim.options.downloadUrlTtlMs ?? 3_600_000);
-    this.sim.send(ctx, 200, { url, expires_at: new Date(Number(new URL(url).searchParams.get('expires'))).toISOString() });
+    this.sim.send(ctx, 200, {
+      url,
+      expires_at: new Date(Number(new URL(url).searchParams.get('expires'))).toISOString(),
+    });
   }
 
   async retention(ctx: RequestContext): Promise<void> {

@@ -37,7 +37,10 @@ export function jobPhase(job: SimJob, now: number): { phase: SimPhase; progress:
   if (age < job.queued_ms) return { phase: 'queued', progress: 0 };
   const running = age - job.queued_ms;
   if (running < job.processing_ms) {
-    return { phase: 'processing', progress: Math.min(99, Math.max(1, Math.floor((running / job.processing_ms) * 100))) };
+    return {
+      phase: 'processing',
+      progress: Math.min(99, Math.max(1, Math.floor((running / job.processing_ms) * 100))),
+    };
   }
   return job.outcome.kind === 'success' ? { phase: 'succeeded', progress: 100 } : { phase: 'failed', progress: 100 };
 }

@@ -93,7 +93,13 @@ export class GatewaySimulator implements SimulatorCore {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://simulator');
-    const call: SimCall = { at: Date.now(), method: req.method ?? 'GET', path: url.pathname, route: 'unknown', status: 0 };
+    const call: SimCall = {
+      at: Date.now(),
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      route: 'unknown',
+      status: 0,
+    };
     this.calls.push(call);
     let cached: Promise<unknown> | undefined;
     const ctx: RequestContext = { req, res, url, params: [], call, body: () => (cached ??= readJson(req)) };
@@ -161,7 +167,12 @@ export class GatewaySimulator implements SimulatorCore {
     const headers: Record<string, string> = {};
     if (fault.retryAfter !== undefined) headers['retry-after'] = String(fault.retryAfter);
     ctx.answered = false;
-    this.send(ctx, fault.status!, fault.body ?? { error: { code: `http_${fault.status}`, message: 'injected fault' } }, headers);
+    this.send(
+      ctx,
+      fault.status!,
+      fault.body ?? { error: { code: `http_${fault.status}`, message: 'injected fault' } },
+      headers,
+    );
   }
 
   send(ctx: RequestContext, status: number, payload: unknown, headers: Record<string, string> = {}): void {
@@ -191,7 +202,12 @@ export class GatewaySimulator implements SimulatorCore {
 
   // ---- job creation (both dialects) -------------------------------------------------------------
 
-  createJob(ctx: RequestContext, dialect: SimJob['dialect'], fields: JobFields, idempotencyKey: string | undefined): SimJob {
+  createJob(
+    ctx: RequestContext,
+    dialect: SimJob['dialect'],
+    fields: JobFields,
+    idempotencyKey: string | undefined,
+  ): SimJob {
     ctx.call.idempotency_key = idempotencyKey;
     if (idempotencyKey) {
       const existing = this.byIdempotencyKey.get(`${dialect}:${idempotencyKey}`);
@@ -206,7 +222,8 @@ export class GatewaySimulator implements SimulatorCore {
     const spec = SIM_MODELS[model];
     if (!spec) throw badRequest(`unknown model "${model}"`);
     const duration = fields.duration_seconds === undefined ? Math.min(4, spec.max) : Number(fields.duration_seconds);
-    if (!(duration > 0) || duration > spec.max) throw badRequest(`duration_seconds must be at most ${spec.max} for ${model}`);
+    if (!(duration > 0) || duration > spec.max)
+      throw badRequest(`duration_seconds must be at most ${spec.max} for ${model}`);
     const resolution = typeof fields.resolution === 'string' ? fields.resolution : '720p';
     if (!spec.resolutions.includes(resolution)) throw badRequest(`resolution ${resolution} is not offered by ${model}`);
     const aspect = typeof fields.aspect_ratio === 'string' ? fields.aspect_ratio : '16:9';

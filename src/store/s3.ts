@@ -79,7 +79,9 @@ export class S3Store implements VideoStore {
   }
 
   async read(key: string, maxBytes: number): Promise<Buffer> {
-    const object = await this.client.send(new GetObjectCommand({ Bucket: this.options.bucket, Key: this.fullKey(key) }));
+    const object = await this.client.send(
+      new GetObjectCommand({ Bucket: this.options.bucket, Key: this.fullKey(key) }),
+    );
     if ((object.ContentLength ?? 0) > maxBytes) {
       object.Body?.transformToWebStream().cancel();
       throw new ObjectTooLargeError(`${key} is ${object.ContentLength} bytes, over ${maxBytes}`);

@@ -26,14 +26,7 @@ import { parseGenerateVideoInput, type GenerateVideoInput } from '../request';
 import { checkedSetup } from './video-setup';
 import { cancelSignal, fallbackSignal, progressQuery, requestFallbackUpdate, type VideoResult } from './messages';
 import { cancelVideoJob, mirrorActivity, pollActivity, submitActivity } from './video-activities';
-import {
-  afterPollFailure,
-  afterSubmitFailure,
-  chainExhausted,
-  factsOf,
-  isFinal,
-  videoFailure,
-} from './video-failures';
+import { afterPollFailure, afterSubmitFailure, chainExhausted, factsOf, isFinal, videoFailure } from './video-failures';
 import { type CarriedState, type StopReason, VideoRun } from './video-run';
 
 export type { CarriedState } from './video-run';
@@ -46,14 +39,17 @@ export async function GenerateVideo(input: GenerateVideoInput, carried?: Carried
   setHandler(progressQuery, () => run.progress(Date.now()));
   setHandler(cancelSignal, (raw) => run.requestCancel(raw));
   setHandler(fallbackSignal, (raw) => warnIfRefused(run.requestFallback(raw, Date.now())));
-  setHandler(requestFallbackUpdate, (raw) => run.acceptFallback(raw), { validator: (raw) => refuse(run.checkFallback(raw).problem) });
+  setHandler(requestFallbackUpdate, (raw) => run.acceptFallback(raw), {
+    validator: (raw) => refuse(run.checkFallback(raw).problem),
+  });
 
   try {
     if (!carried) run.configure(await checkedSetup(request));
     return await new VideoLoop(run, input).drive();
   } catch (error) {
     // Temporal's own cancellation arrives here from whatever await it interrupted.
-    if (isCancellation(error)) await stopRunning(run, { ending: 'cancelled', type: FailureType.Cancelled, message: 'workflow cancelled' });
+    if (isCancellation(error))
+      await stopRunning(run, { ending: 'cancelled', type: FailureType.Cancelled, message: 'workflow cancelled' });
     else if (run.status !== 'cancelled' && run.status !== 'timed_out') run.finish('failed');
     setCurrentDetails(run.details());
     throw error;
@@ -94,7 +90,11 @@ class VideoLoop {
       const job = await this.polling(live.job_id);
       if (!job) continue;
       const verdict = run.recordPoll(job, Date.now());
-      if (verdict.unfamiliar) log.warn('Unfamiliar upstream status; treating the job as still working', { status: verdict.unfamiliar, job_id: job.job_id });
+      if (verdict.unfamiliar)
+        log.warn('Unfamiliar upstream status; treating the job as still working', {
+          status: verdict.unfamiliar,
+          job_id: job.job_id,
+        });
       if (verdict.kind === 'succeeded') return this.mirroring(job);
       if (verdict.kind === 'failed') {
         run.endAttempt('failed', Date.now(), { type: verdict.type, message: verdict.message });
@@ -150,7 +150,9 @@ class VideoLoop {
       const decision = afterSubmitFailure(facts);
       if (decision === 'resubmit') {
         // The job may exist: the loop submits again with the same key (bounded by the deadline).
-        log.warn('Submit got no usable answer; submitting again with the same idempotency key', { error: facts.message });
+        log.warn('Submit got no usable answer; submitting again with the same idempotency key', {
+          error: facts.message,
+        });
         return;
       }
       run.endAttempt('failed', Date.now(), { type: facts.type, message: facts.message });
@@ -170,7 +172,10 @@ class VideoLoop {
     const { run } = this;
     const poll = pollActivity(run.remainingMs(Date.now()));
     try {
-      const job = await interruptible(() => poll({ job_id: jobId }), () => run.hasRequest);
+      const job = await interruptible(
+        () => poll({ job_id: jobId }),
+        () => run.hasRequest,
+      );
       return job === INTERRUPTED ? undefined : job;
     } catch (error) {
       rethrowCancellation(error);
@@ -178,11 +183,17 @@ class VideoLoop {
       const decision = afterPollFailure(facts);
       if (decision === 'retry_later') {
         run.pollFailed();
-        log.warn('Status check failed; the job is left running and checked again', { job_id: jobId, error: facts.message });
+        log.warn('Status check failed; the job is left running and checked again', {
+          job_id: jobId,
+          error: facts.message,
+        });
         return undefined;
       }
       if (decision === 'job_lost') {
-        run.endAttempt('failed', Date.now(), { type: FailureType.ProviderFailed, message: `the gateway lost the job: ${facts.message}` });
+        run.endAttempt('failed', Date.now(), {
+          type: FailureType.ProviderFailed,
+          message: `the gateway lost the job: ${facts.message}`,
+        });
         return undefined;
       }
       await abandonUpstream(run, 'failed', { type: facts.type, message: facts.message });
@@ -199,7 +210,13 @@ class VideoLoop {
     const upstream = { job_id: job.job_id, provider_url: job.video_url };
     try {
       const stored = await interruptible(
-        () => mirror({ job_id: job.job_id, video_url: job.video_url!, thumbnail_url: job.thumbnail_url, videos: job.videos }),
+        () =>
+          mirror({
+            job_id: job.job_id,
+            video_url: job.video_url!,
+            thumbnail_url: job.thumbnail_url,
+            videos: job.videos,
+          }),
         () => run.cancelRequested,
       );
       if (stored !== INTERRUPTED) {
@@ -220,8 +237,16 @@ class VideoLoop {
       }
     }
     // Cancelled or out of time while mirroring: the video exists upstream, and the failure says where.
-    const stop = run.stopReason(Date.now()) ?? { ending: 'timed_out', type: FailureType.Timeout, message: 'the deadline passed while mirroring' };
-    throw await stopRunning(run, { ...stop, message: `${stop.message} (the video exists upstream: job ${job.job_id})` }, upstream);
+    const stop = run.stopReason(Date.now()) ?? {
+      ending: 'timed_out',
+      type: FailureType.Timeout,
+      message: 'the deadline passed while mirroring',
+    };
+    throw await stopRunning(
+      run,
+      { ...stop, message: `${stop.message} (the video exists upstream: job ${job.job_id})` },
+      upstream,
+    );
   }
 
   private fail(type: string, message: string, upstream: { job_id?: string; provider_url?: string } = {}) {

@@ -56,7 +56,8 @@ function estimateRow({ parsed }: CampaignRow): number {
 /** A failed child as a campaign entry, with the credits its abandoned or failed jobs may still cost. */
 function failedVideo(base: Pick<CampaignVideo, 'id' | 'workflow_id'>, error: unknown): CampaignVideo {
   const cause = error instanceof ChildWorkflowFailure ? error.cause : error;
-  if (isCancellation(cause) || isCancellation(error)) return { ...base, status: 'cancelled', error_type: FailureType.Cancelled };
+  if (isCancellation(cause) || isCancellation(error))
+    return { ...base, status: 'cancelled', error_type: FailureType.Cancelled };
   const failure = cause instanceof ApplicationFailure ? cause : undefined;
   return {
     ...base,
@@ -152,7 +153,12 @@ export async function VideoCampaign(input: VideoCampaignInput, carried?: Campaig
     const reason = state.cancel_reason ?? (budgetExhausted ? 'the credit budget would be exceeded' : 'not started');
     const videos = state.videos.map(
       (video, i) =>
-        video ?? { id: rows[i].id, workflow_id: `${workflowInfo().workflowId}/${rows[i].id}`, status: 'skipped' as const, error: reason },
+        video ?? {
+          id: rows[i].id,
+          workflow_id: `${workflowInfo().workflowId}/${rows[i].id}`,
+          status: 'skipped' as const,
+          error: reason,
+        },
     );
     state.videos = videos; // so the progress query of the finished campaign counts the skipped rows too
     const last = status();

@@ -78,9 +78,7 @@ export function afterPollFailure(facts: FailureFacts): PollDecision {
 
 /** What a status answer means for the attempt. */
 export type JobVerdict =
-  | { kind: 'working' }
-  | { kind: 'succeeded' }
-  | { kind: 'failed'; type: FailureType; message: string };
+  { kind: 'working' } | { kind: 'succeeded' } | { kind: 'failed'; type: FailureType; message: string };
 
 /**
  * Only an ending the gateway named ends an attempt. An unfamiliar word is `working` (see
@@ -91,10 +89,18 @@ export function judgeJob(job: GatewayJob): JobVerdict {
     case 'succeeded':
       return job.video_url ? { kind: 'succeeded' } : { kind: 'working' };
     case 'failed':
-      return { kind: 'failed', type: classifyJobError(job), message: job.error ?? `upstream job ended as "${job.upstream_status}"` };
+      return {
+        kind: 'failed',
+        type: classifyJobError(job),
+        message: job.error ?? `upstream job ended as "${job.upstream_status}"`,
+      };
     case 'cancelled':
       // Cancelled by someone else (we never poll a job we cancelled): another model may still deliver.
-      return { kind: 'failed', type: FailureType.ProviderFailed, message: `upstream job ended as "${job.upstream_status}"` };
+      return {
+        kind: 'failed',
+        type: FailureType.ProviderFailed,
+        message: `upstream job ended as "${job.upstream_status}"`,
+      };
     default:
       return { kind: 'working' };
   }
@@ -128,9 +134,13 @@ export function failureDetails(error: unknown): VideoFailureDetails | undefined 
 export function chainExhausted(attempts: Attempt[], chainLength: number): ApplicationFailure {
   const last = attempts[attempts.length - 1];
   if (chainLength === 1 && attempts.length === 1 && last) {
-    return videoFailure(last.error_type ?? FailureType.ProviderFailed, `${last.model} failed: ${last.error ?? last.outcome}`, {
-      attempts,
-    });
+    return videoFailure(
+      last.error_type ?? FailureType.ProviderFailed,
+      `${last.model} failed: ${last.error ?? last.outcome}`,
+      {
+        attempts,
+      },
+    );
   }
   const summary = attempts.map((a) => `${a.model}: ${a.error_type ?? a.outcome}${a.error ? ` (${a.error})` : ''}`);
   return videoFailure(FailureType.AllModelsFailed, `every model failed: ${summary.join('; ')}`, { attempts });

@@ -182,7 +182,9 @@ export class VideoRun {
     return [
       `**${this.status}** ${this.percent}%`,
       live ? `model \`${live.model}\` · attempt ${live.attempt} of up to ${this.state.chain.length}` : '',
-      live?.job_id ? `upstream job \`${live.job_id}\`${upstream?.upstream_status ? ` (${upstream.upstream_status})` : ''}` : '',
+      live?.job_id
+        ? `upstream job \`${live.job_id}\`${upstream?.upstream_status ? ` (${upstream.upstream_status})` : ''}`
+        : '',
       this.state.poll_failures ? `${this.state.poll_failures} status checks failed in a row` : '',
       `deadline ${iso(this.state.deadline_ms)}`,
     ]
@@ -207,7 +209,8 @@ export class VideoRun {
     if (this.status === 'mirroring' || this.status === 'succeeded') problem = 'the video is already generated';
     else if (request.model !== undefined && !this.state.catalog[request.model]) {
       problem = `unknown model "${request.model}" (known: ${Object.keys(this.state.catalog).join(', ')})`;
-    } else if (request.model !== undefined && tried.has(request.model)) problem = `model "${request.model}" was already tried`;
+    } else if (request.model !== undefined && tried.has(request.model))
+      problem = `model "${request.model}" was already tried`;
     else if (request.model === undefined && !this.untried()) problem = 'no untried model is left in the fallback chain';
     return { request, problem };
   }
@@ -298,7 +301,8 @@ export class VideoRun {
       unfamiliar = job.upstream_status;
     }
     // An unfamiliar word shows as processing once progress or time says the job is moving.
-    const moving = job.status === 'processing' || (job.status === 'working' && (view.status === 'processing' || !!job.progress));
+    const moving =
+      job.status === 'processing' || (job.status === 'working' && (view.status === 'processing' || !!job.progress));
     if (job.status === 'queued') {
       view.status = 'queued';
       view.progress = 0;

@@ -6,7 +6,8 @@ import { JobResponse, normaliseStatus } from '../../src/gateway/schemas';
 
 describe('status words', () => {
   test('known endings end a job; every other word means "still working"', () => {
-    for (const word of ['completed', 'succeeded', 'Success', 'done']) assert.equal(normaliseStatus(word), 'succeeded', word);
+    for (const word of ['completed', 'succeeded', 'Success', 'done'])
+      assert.equal(normaliseStatus(word), 'succeeded', word);
     for (const word of ['failed', 'error', 'expired', 'timed out']) assert.equal(normaliseStatus(word), 'failed', word);
     for (const word of ['cancelled', 'canceled', 'aborted']) assert.equal(normaliseStatus(word), 'cancelled', word);
     assert.equal(normaliseStatus('pending'), 'queued');
@@ -29,7 +30,10 @@ describe('status words', () => {
       status: 'succeeded',
       result: { url: 'https://a', videos: [{ url: 'https://a' }, { video_url: 'https://b' }, 'https://c'] },
     });
-    assert.deepEqual(job.videos?.map((v) => v.url), ['https://a', 'https://b', 'https://c']);
+    assert.deepEqual(
+      job.videos?.map((v) => v.url),
+      ['https://a', 'https://b', 'https://c'],
+    );
     assert.equal(job.video_url, 'https://a');
     const bare = JobResponse.parse({ id: 'j', status: 'succeeded', videos: ['https://x', 'https://y'] });
     assert.equal(bare.video_url, 'https://x');
@@ -73,9 +77,19 @@ describe('safety refusals', () => {
 
   test('HTTP answers: refusal, look-alike 4xx, 409 key in use', () => {
     const op = { operation: 'submit' };
-    const refusal = classifyHttpError(400, JSON.stringify({ error: { code: 'content_policy_violation', message: 'no' } }), null, op);
+    const refusal = classifyHttpError(
+      400,
+      JSON.stringify({ error: { code: 'content_policy_violation', message: 'no' } }),
+      null,
+      op,
+    );
     assert.equal(refusal.type, 'SafetyRefusal');
-    const lookalike = classifyHttpError(400, JSON.stringify({ error: { code: 'invalid_request', message: 'aspect 4:3 refused' } }), null, op);
+    const lookalike = classifyHttpError(
+      400,
+      JSON.stringify({ error: { code: 'invalid_request', message: 'aspect 4:3 refused' } }),
+      null,
+      op,
+    );
     assert.equal(lookalike.type, 'InvalidInput');
     const conflict = classifyHttpError(409, JSON.stringify({ error: { code: 'idempotency_key_in_use' } }), '2', op);
     assert.equal(conflict.type, 'ProviderFailed');
@@ -96,8 +110,14 @@ describe('several videos, signed anew', () => {
     const job = JobResponse.parse({
       id: 'j',
       status: 'succeeded',
-      result: { url: 'https://g/v1.mp4?sig=a', videos: [{ url: 'https://g/v1.mp4?sig=b' }, { url: 'https://g/v2.mp4?sig=c' }] },
+      result: {
+        url: 'https://g/v1.mp4?sig=a',
+        videos: [{ url: 'https://g/v1.mp4?sig=b' }, { url: 'https://g/v2.mp4?sig=c' }],
+      },
     });
-    assert.deepEqual(job.videos?.map((v) => v.url), ['https://g/v1.mp4?sig=a', 'https://g/v2.mp4?sig=c']);
+    assert.deepEqual(
+      job.videos?.map((v) => v.url),
+      ['https://g/v1.mp4?sig=a', 'https://g/v2.mp4?sig=c'],
+    );
   });
 });

@@ -5,7 +5,10 @@ import { parseGenerateVideoInput } from '../../src/request';
 import { checkedKey, objectKey } from '../../src/store/types';
 
 const refused = (input: Record<string, unknown>, pattern: RegExp) =>
-  assert.throws(() => parseGenerateVideoInput({ prompt: 'p', ...input }), (e: Error & { type?: string }) => e.type === 'InvalidInput' && pattern.test(e.message));
+  assert.throws(
+    () => parseGenerateVideoInput({ prompt: 'p', ...input }),
+    (e: Error & { type?: string }) => e.type === 'InvalidInput' && pattern.test(e.message),
+  );
 
 describe('GenerateVideo input', () => {
   test('image_base64 must be base64', () => {

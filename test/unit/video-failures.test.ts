@@ -13,14 +13,28 @@ import {
 } from '../../src/workflows/video-failures';
 import type { Attempt } from '../../src/workflows/messages';
 
-const facts = (type: string, http_status?: number): FailureFacts => ({ type, message: 'm', http_status, timed_out: false });
+const facts = (type: string, http_status?: number): FailureFacts => ({
+  type,
+  message: 'm',
+  http_status,
+  timed_out: false,
+});
 const activityFailure = (cause: Error) =>
   new ActivityFailure('failed', 'submitVideoJob', '1', RetryState.MAXIMUM_ATTEMPTS_REACHED, 'worker', cause);
 
 describe('failure decisions', () => {
   test('facts are read through an ActivityFailure: type, message, HTTP status, time-out', () => {
-    const app = ApplicationFailure.create({ type: 'QuotaExceeded', message: 'slow down', details: [{ http_status: 429 }] });
-    assert.deepEqual(factsOf(activityFailure(app)), { type: 'QuotaExceeded', message: 'slow down', http_status: 429, timed_out: false });
+    const app = ApplicationFailure.create({
+      type: 'QuotaExceeded',
+      message: 'slow down',
+      details: [{ http_status: 429 }],
+    });
+    assert.deepEqual(factsOf(activityFailure(app)), {
+      type: 'QuotaExceeded',
+      message: 'slow down',
+      http_status: 429,
+      timed_out: false,
+    });
     const timeout = factsOf(activityFailure(new TimeoutFailure('deadline', undefined, TimeoutType.SCHEDULE_TO_CLOSE)));
     assert.equal(timeout.timed_out, true);
     assert.equal(timeout.type, 'Timeout');
@@ -54,8 +68,15 @@ describe('failure decisions', () => {
   });
 
   const attempt = (model: string, error_type: string, error?: string): Attempt => ({
-    attempt: 1, model, started_at: '', outcome: 'failed', error_type, error,
-    params: { duration_seconds: 4, resolution: '720p', aspect_ratio: '16:9' }, adjustments: [], credits_estimated: 1,
+    attempt: 1,
+    model,
+    started_at: '',
+    outcome: 'failed',
+    error_type,
+    error,
+    params: { duration_seconds: 4, resolution: '720p', aspect_ratio: '16:9' },
+    adjustments: [],
+    credits_estimated: 1,
   });
 
   test('an exhausted chain: one model keeps its own type, a chain is AllModelsFailed', () => {

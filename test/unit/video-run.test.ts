@@ -128,7 +128,10 @@ describe('VideoRun', () => {
     run.startAttempt('veo-3-1', T0);
     run.submitted(job('queued'));
     run.endAttempt('failed', T0);
-    assert.match(run.budgetProblem('veo-3-1-fast')!, /estimated at 80 credits; with 180 already spent that passes max_credits 250/);
+    assert.match(
+      run.budgetProblem('veo-3-1-fast')!,
+      /estimated at 80 credits; with 180 already spent that passes max_credits 250/,
+    );
     assert.match(run.budgetProblem('grok-video')!, /no published price/);
     assert.equal(runFor({ model: 'veo-3-1' }).budgetProblem('grok-video'), undefined, 'no cap, no problem');
   });
@@ -140,7 +143,18 @@ describe('VideoRun', () => {
       deadline_ms: T0 + 1000,
       catalog: BUILTIN_CATALOG,
       chain: ['veo-3-1-fast'],
-      attempts: [{ attempt: 1, model: 'veo-3-1-fast', job_id: 'j', started_at: '', outcome: 'running', params: { duration_seconds: 4, resolution: '720p', aspect_ratio: '16:9' }, adjustments: [], credits_estimated: 80 }],
+      attempts: [
+        {
+          attempt: 1,
+          model: 'veo-3-1-fast',
+          job_id: 'j',
+          started_at: '',
+          outcome: 'running',
+          params: { duration_seconds: 4, resolution: '720p', aspect_ratio: '16:9' },
+          adjustments: [],
+          credits_estimated: 80,
+        },
+      ],
       current: { job_id: 'j', status: 'processing', progress: 40 },
       rejected_requests: [],
     } as CarriedState;
