@@ -140,7 +140,9 @@ describe('fault x phase matrix (infrai)', () => {
       else assertNothingLeftRunning(world, job.workflowId);
     });
 
-    test(`fallback signal while ${phase}: ${phase === 'mirroring' ? 'refused, the video is kept' : 'the next model delivers, the first job is cancelled'}`, async () => {
+    const fallbackOutcome =
+      phase === 'mirroring' ? 'refused, the video is kept' : 'the next model delivers, the first job is cancelled';
+    test(`fallback signal while ${phase}: ${fallbackOutcome}`, async () => {
       arrange(world, phase);
       const job = await start({ model: 'veo-3-1-fast', fallback_models: ['wan-2-1'] });
       await reach(world, job, phase);
