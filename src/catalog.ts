@@ -81,6 +81,11 @@ export const BUILTIN_CATALOG: Catalog = {
   },
 };
 
+/** Why a model name is refused: it names every model the catalog knows, so the caller can pick one. */
+export function unknownModel(model: string, catalog: Catalog, role = 'model'): string {
+  return `unknown ${role} "${model}" (known: ${Object.keys(catalog).join(', ')})`;
+}
+
 /** Overlay a live catalog on the built-in one: live values win, built-in prices and flags fill gaps. */
 export function mergeCatalog(live: Partial<ModelSpec>[], base: Catalog = BUILTIN_CATALOG): Catalog {
   const merged: Catalog = { ...base };

@@ -33,6 +33,11 @@ import { GenerateVideo } from './generate-video';
 import { cancelReason, estimatedSpend } from './messages';
 import { failureDetails } from './video-failures';
 
+/** Each row's video is a child named after the campaign and the row: `<campaign id>/<row id>`. */
+export function childWorkflowId(campaignId: string, rowId: string): string {
+  return `${campaignId}/${rowId}`;
+}
+
 /** Children started per run before continuing as new, whatever the server suggests. */
 const CHILDREN_PER_RUN = 500;
 
@@ -116,7 +121,7 @@ export async function VideoCampaign(input: VideoCampaignInput, carried?: Campaig
 
   const launch = async (index: number) => {
     const row = rows[index];
-    const base = { id: row.id, workflow_id: `${workflowInfo().workflowId}/${row.id}` };
+    const base = { id: row.id, workflow_id: childWorkflowId(workflowInfo().workflowId, row.id) };
     running.set(index, estimateRow(row));
     try {
       const child = await children.run(() =>
@@ -155,7 +160,7 @@ export async function VideoCampaign(input: VideoCampaignInput, carried?: Campaig
       (video, i) =>
         video ?? {
           id: rows[i].id,
-          workflow_id: `${workflowInfo().workflowId}/${rows[i].id}`,
+          workflow_id: childWorkflowId(workflowInfo().workflowId, rows[i].id),
           status: 'skipped' as const,
           error: reason,
         },

@@ -8,7 +8,7 @@
  */
 import type { GatewayCapabilities, GatewayJob } from '../gateway/types';
 import type { MirrorOutput } from '../activities/types';
-import { adaptParams, type Catalog, estimateCredits, requestedParams } from '../catalog';
+import { adaptParams, type Catalog, estimateCredits, requestedParams, unknownModel } from '../catalog';
 import { FailureType, type VideoStatus } from '../contract';
 import type { GenerateVideoRequest } from '../request';
 import { describeIssues } from '../request';
@@ -208,7 +208,7 @@ export class VideoRun {
     let problem: string | undefined;
     if (this.status === 'mirroring' || this.status === 'succeeded') problem = 'the video is already generated';
     else if (request.model !== undefined && !this.state.catalog[request.model]) {
-      problem = `unknown model "${request.model}" (known: ${Object.keys(this.state.catalog).join(', ')})`;
+      problem = unknownModel(request.model, this.state.catalog);
     } else if (request.model !== undefined && tried.has(request.model))
       problem = `model "${request.model}" was already tried`;
     else if (request.model === undefined && !this.untried()) problem = 'no untried model is left in the fallback chain';

@@ -4,7 +4,7 @@
  * money is spent, as InvalidInput naming the allowed values.
  */
 import { log } from '@temporalio/workflow';
-import { capabilityProblems, fallbackChain, firstModel, requestedParams } from '../catalog';
+import { capabilityProblems, fallbackChain, firstModel, requestedParams, unknownModel } from '../catalog';
 import { invalidInput } from '../failures';
 import type { GenerateVideoRequest } from '../request';
 import { loadCatalog } from './video-activities';
@@ -16,10 +16,9 @@ export async function checkedSetup(
   const { catalog, source, problem, capabilities } = await loadCatalog();
   if (problem) log.warn('Using the built-in model catalog', { source, problem });
   const model = request.model ?? firstModel(catalog, request.prefer);
-  const known = Object.keys(catalog).join(', ');
-  if (!catalog[model]) throw invalidInput(`unknown model "${model}" (known: ${known})`);
+  if (!catalog[model]) throw invalidInput(unknownModel(model, catalog));
   for (const m of request.fallback_models ?? []) {
-    if (!catalog[m]) throw invalidInput(`unknown fallback model "${m}" (known: ${known})`);
+    if (!catalog[m]) throw invalidInput(unknownModel(m, catalog, 'fallback model'));
   }
   const problems = capabilityProblems(catalog[model], requestedParams(catalog[model], request));
   if ((request.n ?? 1) > 1 && capabilities && !capabilities.multipleVideos) {
