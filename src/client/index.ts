@@ -30,7 +30,6 @@ import {
 import type { GenerateVideo } from '../workflows/generate-video';
 import type { VideoCampaign } from '../workflows/video-campaign';
 import { parseCampaign, type VideoCampaignInput } from '../campaign-request';
-import { invalidInput } from '../failures';
 import {
   campaignCancelSignal,
   campaignPauseSignal,

@@ -20,14 +20,16 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { GatewayJob } from '../gateway/types';
 import { FailureType } from '../contract';
+import type { GatewayJob } from '../gateway/types';
 import { parseGenerateVideoInput, type GenerateVideoInput } from '../request';
-import { checkedSetup } from './video-setup';
+import { interruptible, INTERRUPTED, rethrowCancellation } from './interruptible';
 import { cancelSignal, fallbackSignal, progressQuery, requestFallbackUpdate, type VideoResult } from './messages';
-import { cancelVideoJob, mirrorActivity, pollActivity, submitActivity } from './video-activities';
+import { mirrorActivity, pollActivity, submitActivity } from './video-activities';
 import { afterPollFailure, afterSubmitFailure, chainExhausted, factsOf, isFinal, videoFailure } from './video-failures';
-import { type CarriedState, type StopReason, VideoRun } from './video-run';
+import { type CarriedState, VideoRun } from './video-run';
+import { checkedSetup } from './video-setup';
+import { abandonUpstream, stopRunning } from './upstream';
 
 export type { CarriedState } from './video-run';
 
@@ -48,9 +50,9 @@ export async function GenerateVideo(input: GenerateVideoInput, carried?: Carried
     return await new VideoLoop(run, input).drive();
   } catch (error) {
     // Temporal's own cancellation arrives here from whatever await it interrupted.
-    if (isCancellation(error))
+    if (isCancellation(error)) {
       await stopRunning(run, { ending: 'cancelled', type: FailureType.Cancelled, message: 'workflow cancelled' });
-    else if (run.status !== 'cancelled' && run.status !== 'timed_out') run.finish('failed');
+    } else if (run.status !== 'cancelled' && run.status !== 'timed_out') run.finish('failed');
     setCurrentDetails(run.details());
     throw error;
   }
@@ -252,79 +254,5 @@ class VideoLoop {
   private fail(type: string, message: string, upstream: { job_id?: string; provider_url?: string } = {}) {
     this.run.finish('failed');
     return videoFailure(type, message, { attempts: [...this.run.attempts], ...upstream });
-  }
-}
-
-/**
- * The one way a run stops early (cancel signal, Temporal cancellation, deadline): cancel the live
- * job upstream, record how the attempt ended, and return the failure to end with.
- */
-async function stopRunning(run: VideoRun, stop: StopReason, upstream: { job_id?: string; provider_url?: string } = {}) {
-  const outcome = stop.ending === 'cancelled' ? 'cancelled' : 'timed_out';
-  const message = stop.ending === 'cancelled' ? (run.state.cancel_reason ?? 'workflow cancelled') : 'deadline reached';
-  await abandonUpstream(run, outcome, { type: stop.type, message });
-  run.finish(stop.ending);
-  setCurrentDetails(run.details());
-  return videoFailure(stop.type, stop.message, { attempts: [...run.attempts], ...upstream });
-}
-
-/**
- * End the live attempt and leave its job: cancel it upstream where the dialect can (never once it has
- * finished, as while mirroring). Runs in a non-cancellable scope: a cancellation is what brings us here.
- */
-async function abandonUpstream(
-  run: VideoRun,
-  outcome: 'cancelled' | 'timed_out' | 'abandoned' | 'failed',
-  why: { type?: string; message?: string },
-): Promise<void> {
-  const live = run.live;
-  if (!live) return;
-  let upstreamCancel: 'cancelled' | 'not_supported' | 'failed' | 'unknown_job' | undefined;
-  if (!live.job_id) upstreamCancel = 'unknown_job';
-  else if (run.status !== 'mirroring') {
-    upstreamCancel = await CancellationScope.nonCancellable(async () => {
-      try {
-        const answer = await cancelVideoJob({ job_id: live.job_id! });
-        return answer.supported ? 'cancelled' : 'not_supported';
-      } catch (error) {
-        log.error('Could not cancel the upstream job', { job_id: live.job_id, error: factsOf(error).message });
-        return 'failed';
-      }
-    });
-  }
-  run.endAttempt(outcome, Date.now(), { ...why, upstream_cancel: upstreamCancel });
-}
-
-/** A `catch` must never swallow a cancellation: every one in this workflow calls this first. */
-function rethrowCancellation(error: unknown): void {
-  if (isCancellation(error)) throw error;
-}
-
-const INTERRUPTED = Symbol('interrupted');
-
-/**
- * Run `work` until it ends or `interrupt()` turns true; then cancel it and return INTERRUPTED. A
- * cancellation of the workflow itself is not an interruption: it is rethrown.
- */
-async function interruptible<T>(work: () => Promise<T>, interrupt: () => boolean): Promise<T | typeof INTERRUPTED> {
-  const scope = new CancellationScope();
-  const watcher = new CancellationScope();
-  let interrupted = false;
-  watcher
-    .run(() => condition(interrupt))
-    .then(
-      () => {
-        interrupted = true;
-        scope.cancel();
-      },
-      () => undefined, // the watcher is cancelled when the work ends first
-    );
-  try {
-    return await scope.run(work);
-  } catch (error) {
-    if (interrupted && isCancellation(error) && !CancellationScope.current().consideredCancelled) return INTERRUPTED;
-    throw error;
-  } finally {
-    watcher.cancel();
   }
 }
