@@ -23,6 +23,12 @@ export function isBase64(text: string): boolean {
   return compact.length > 0 && compact.length % 4 === 0 && /^[A-Za-z0-9+/]+={0,2}$/.test(compact);
 }
 
+/** http://localhost, 127.x or [::1]: development receivers only. The worker applies the full address rules. */
+function isLoopbackUrl(text: string): boolean {
+  const host = new URL(text).hostname.replace(/^\[|\]$/g, '');
+  return host === 'localhost' || /^127\./.test(host) || host === '::1';
+}
+
 const durationText = (what: string, min: number, max: number) =>
   z.union([z.string(), z.number()]).transform((value, ctx) => {
     const ms = parseDuration(value);
@@ -64,6 +70,14 @@ const RawGenerateVideoInput = z
     fallback_models: z.array(z.string().trim().min(1)).max(10).optional(),
     prefer: z.enum(['balanced', 'cheapest', 'smartest']).optional(),
     idempotency_key: z.string().trim().min(1).max(200).optional(),
+    /** Where the worker POSTs the result when the job ends (Standard Webhooks, signed). */
+    callback_url: z
+      .url({ protocol: /^https?$/ })
+      .refine(
+        (url) => url.startsWith('https:') || isLoopbackUrl(url),
+        'callback_url must be https (http only to loopback)',
+      )
+      .optional(),
     /** The most this video may cost, in the catalog's credits, counting every attempt; absent: no cap. */
     max_credits: z.number().nonnegative().optional(),
     poll_interval: durationText('poll_interval', MIN_POLL_INTERVAL_MS, 600_000).default(5000),
@@ -106,6 +120,7 @@ export const GenerateVideoRequest = RawGenerateVideoInput.superRefine((input, ct
   prefer: input.prefer,
   idempotency_key: input.idempotency_key,
   max_credits: input.max_credits,
+  callback_url: input.callback_url,
   poll_interval_ms: input.poll_interval,
   timeout_ms: input.timeout,
 }));

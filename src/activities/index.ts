@@ -3,6 +3,7 @@
  * activities-dependency-injection sample: tests pass fakes of the world here, never of Temporal.
  */
 import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
 import { fileURLToPath } from 'node:url';
 import { BUILTIN_CATALOG, mergeCatalog } from '../catalog';
 import { FailureType } from '../contract';
@@ -11,8 +12,11 @@ import type { SubmitRequest, VideoGateway } from '../gateway/types';
 import { INPUT_IMAGE_KEY, MAX_INPUT_IMAGE_BYTES, objectKey, type VideoStore } from '../store/types';
 import { classified } from './failures';
 import { mirrorObject, type MirroredObject } from './mirror';
-import { DEFAULT_DOWNLOAD_POLICY, type DownloadPolicy } from './safe-download';
+import { METRIC } from '../operations/metrics';
+import { signWebhook } from '../operations/webhooks';
+import { DEFAULT_DOWNLOAD_POLICY, type DownloadPolicy, safePost, UnsafeUrlError } from './safe-download';
 import type {
+  CallbackInput,
   CancelInput,
   CancelOutput,
   CatalogOutput,
@@ -35,6 +39,10 @@ export interface ActivityDependencies {
   upstreamCopy?: { pinFile?: boolean; retentionDays?: number };
   /** The gateway is the built-in simulator: every job result says so (`simulated: true`). */
   simulated?: boolean;
+  /** Signs completion callbacks (`VIDEO_CALLBACK_SECRET`); without it callbacks are refused. */
+  callbackSecret?: string;
+  /** Whether the namespace has the video search attributes (checked by the worker, cached). */
+  searchAttributesRegistered?: () => Promise<boolean>;
 }
 
 export function createActivities(deps: ActivityDependencies) {
@@ -81,6 +89,7 @@ export function createActivities(deps: ActivityDependencies) {
       if (cachedCatalog && Date.now() - cachedCatalog.at < catalogTtlMs) return cachedCatalog.value;
       let value: CatalogOutput;
       const capabilities = deps.gateway.supports;
+      const searchAttributes = await deps.searchAttributesRegistered?.().catch(() => false);
       try {
         value = {
           catalog: mergeCatalog(await deps.gateway.listModels({ signal: signal() })),
@@ -95,7 +104,7 @@ export function createActivities(deps: ActivityDependencies) {
         });
       }
       cachedCatalog = { at: Date.now(), value };
-      return value;
+      return { ...value, search_attributes: searchAttributes ?? false };
     },
 
     submitVideoJob: classified(async (input: SubmitInput): Promise<SubmitOutput> => {
@@ -124,6 +133,34 @@ export function createActivities(deps: ActivityDependencies) {
       }
     }),
 
+    /**
+     * POST a signed completion callback (Standard Webhooks). The webhook id is the same on every
+     * retry, so a receiver can drop duplicates; the gateway key never goes to the callback URL.
+     */
+    async deliverCallback(input: CallbackInput): Promise<{ status: number }> {
+      if (!deps.callbackSecret) {
+        throw ApplicationFailure.create({
+          type: FailureType.InvalidInput,
+          message: 'callback_url was given but the worker has no VIDEO_CALLBACK_SECRET to sign it with',
+          nonRetryable: true,
+        });
+      }
+      const body = JSON.stringify(input.event);
+      const headers = { ...signWebhook(deps.callbackSecret, input.webhook_id, body) };
+      try {
+        return { status: await safePost(input.url, policy, body, headers, signal()) };
+      } catch (error) {
+        if (error instanceof UnsafeUrlError) {
+          throw ApplicationFailure.create({
+            type: FailureType.InvalidInput,
+            message: error.message,
+            nonRetryable: true,
+          });
+        }
+        throw error;
+      }
+    },
+
     mirrorVideo: classified(async (input: MirrorInput): Promise<MirrorOutput> => {
       // Keys derive from the workflow id: a retry overwrites its own object, never another video's.
       const { workflowExecution, activityId } = Context.current().info;
@@ -135,6 +172,7 @@ export function createActivities(deps: ActivityDependencies) {
       const sources = input.videos?.length
         ? input.videos
         : [{ url: input.video_url, thumbnail_url: input.thumbnail_url }];
+      const started = Date.now();
       const videos: MirroredObject[] = [];
       for (const [index, source] of sources.entries()) {
         const name = index === 0 ? 'video.mp4' : `video-${index + 1}.mp4`;
@@ -146,6 +184,9 @@ export function createActivities(deps: ActivityDependencies) {
           ),
         );
       }
+      const { metricMeter } = Context.current();
+      metricMeter.createCounter(METRIC.mirrorBytes, 'By').add(videos.reduce((sum, v) => sum + v.bytes, 0));
+      metricMeter.createHistogram(METRIC.mirrorDuration, 'int', 'ms').record(Date.now() - started);
       const output: MirrorOutput = { video: videos[0], upstream_copy: await upstreamCopy(input.job_id, videos[0]) };
       if (videos.length > 1) output.videos = videos;
       const thumbnailUrl = input.thumbnail_url ?? sources[0].thumbnail_url;

@@ -4,8 +4,8 @@
  * the address actually connected to, after DNS — a bounded number of redirects, and a size cap.
  */
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
-import { get as httpGet, type IncomingMessage } from 'node:http';
-import { get as httpsGet } from 'node:https';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
 import ipaddr from 'ipaddr.js';
 
@@ -31,8 +31,9 @@ export class DownloadHttpError extends Error {
   constructor(
     readonly status: number,
     url: string,
+    method = 'GET',
   ) {
-    super(`GET ${redactQuery(url)} answered HTTP ${status}`);
+    super(`${method} ${redactQuery(url)} answered HTTP ${status}`);
   }
 }
 
@@ -116,21 +117,42 @@ export function redactQuery(url: string): string {
   }
 }
 
+/** One request to a URL the policy allows: scheme, literal address and (through DNS) resolved address checked. */
+function requestChecked(
+  url: URL,
+  policy: DownloadPolicy,
+  options: { method: 'GET' | 'POST'; headers?: Record<string, string>; body?: string; signal?: AbortSignal },
+): Promise<IncomingMessage> {
+  checkUrl(url, policy);
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  if (isIP(host)) {
+    const problem = addressProblem(host, policy);
+    if (problem) throw new UnsafeUrlError(`refusing to fetch ${url.host}: ${problem}`);
+  }
+  return new Promise<IncomingMessage>((resolve, reject) => {
+    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    const request = send(
+      url,
+      {
+        method: options.method,
+        headers: options.headers,
+        lookup: guardedLookup(policy),
+        signal: options.signal,
+        timeout: 30_000,
+      },
+      resolve,
+    );
+    request.on('timeout', () => request.destroy(new Error(`no answer from ${url.host} within 30 s`)));
+    request.on('error', reject);
+    request.end(options.body);
+  });
+}
+
 /** GET a URL under the policy, following redirects; resolves with the response to stream from. */
 export async function safeGet(rawUrl: string, policy: DownloadPolicy, signal?: AbortSignal): Promise<IncomingMessage> {
   let url = new URL(rawUrl);
   for (let hop = 0; ; hop++) {
-    checkUrl(url, policy);
-    if (isIP(url.hostname.replace(/^\[|\]$/g, ''))) {
-      const problem = addressProblem(url.hostname.replace(/^\[|\]$/g, ''), policy);
-      if (problem) throw new UnsafeUrlError(`refusing to fetch ${url.host}: ${problem}`);
-    }
-    const response = await new Promise<IncomingMessage>((resolve, reject) => {
-      const get = url.protocol === 'https:' ? httpsGet : httpGet;
-      const request = get(url, { lookup: guardedLookup(policy), signal, timeout: 30_000 }, resolve);
-      request.on('timeout', () => request.destroy(new Error(`no answer from ${url.host} within 30 s`)));
-      request.on('error', reject);
-    });
+    const response = await requestChecked(url, policy, { method: 'GET', signal });
     const status = response.statusCode ?? 0;
     if (status >= 300 && status < 400 && response.headers.location) {
       response.resume();
@@ -144,4 +166,28 @@ export async function safeGet(rawUrl: string, policy: DownloadPolicy, signal?: A
     }
     return response;
   }
+}
+
+/**
+ * POST a body under the same address rules (completion callbacks). Redirects are not followed: a
+ * callback answered 3xx, 4xx or 5xx has not been delivered. Resolves with the status on a 2xx.
+ */
+export async function safePost(
+  rawUrl: string,
+  policy: DownloadPolicy,
+  body: string,
+  headers: Record<string, string>,
+  signal?: AbortSignal,
+): Promise<number> {
+  const url = new URL(rawUrl);
+  const response = await requestChecked(url, policy, {
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), ...headers },
+    signal,
+  });
+  response.resume();
+  const status = response.statusCode ?? 0;
+  if (status < 200 || status >= 300) throw new DownloadHttpError(status, url.toString(), 'POST');
+  return status;
 }

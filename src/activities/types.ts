@@ -1,6 +1,7 @@
 /** Activity inputs and outputs: the wire between workflow and activities (JSON, snake_case). */
 import type { Catalog } from '../catalog';
 import type { GatewayCapabilities, GatewayJob, GatewayVideo, SubmitRequest } from '../gateway/types';
+import type { VideoWebhookEvent } from '../operations/webhooks';
 import type { MirroredObject } from './mirror';
 
 export interface SubmitInput {
@@ -59,6 +60,13 @@ export interface UpstreamCopy {
   error?: string;
 }
 
+export interface CallbackInput {
+  url: string;
+  /** Stable across retries: receivers deduplicate by it. */
+  webhook_id: string;
+  event: VideoWebhookEvent;
+}
+
 export interface CatalogOutput {
   catalog: Catalog;
   source: 'live' | 'builtin';
@@ -66,6 +74,8 @@ export interface CatalogOutput {
   problem?: string;
   /** What the configured gateway can do (absent in histories recorded before it was reported). */
   capabilities?: GatewayCapabilities;
+  /** The namespace has the video search attributes, so the workflow may upsert them. */
+  search_attributes?: boolean;
 }
 
 export type { GatewayJob };

@@ -11,6 +11,8 @@ export interface GatewayHttpOptions {
   apiKey: string;
   /** Per-request limit, so a hung gateway fails the activity attempt instead of its whole timeout. */
   requestTimeoutMs?: number;
+  /** Told about every request when it ends (metrics); never given the key, a body or a query. */
+  observe?: (event: { operation: string; status: number; durationMs: number }) => void;
 }
 
 export interface RequestOptions {
@@ -57,9 +59,10 @@ export class GatewayHttp {
       body = JSON.stringify(options.body);
     }
 
-    let status: number;
+    let status = 0;
     let text: string;
     let retryAfter: string | null;
+    const started = performance.now();
     try {
       const response = await fetch(this.url(path, options.query), { method, headers, body, signal });
       status = response.status;
@@ -67,6 +70,8 @@ export class GatewayHttp {
       text = await response.text();
     } catch (error) {
       throw classifyNetworkError(error, operation);
+    } finally {
+      this.options.observe?.({ operation, status, durationMs: performance.now() - started });
     }
     if (status < 200 || status >= 300) {
       throw classifyHttpError(status, text, retryAfter, { operation, secrets });

@@ -11,12 +11,14 @@
  */
 import {
   allHandlersFinished,
+  ApplicationFailure,
   CancellationScope,
   condition,
+  ContinueAsNew,
   continueAsNew,
   isCancellation,
   log,
-  setCurrentDetails,
+  metricMeter,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -24,7 +26,18 @@ import { FailureType } from '../contract';
 import type { GatewayJob } from '../gateway/types';
 import { parseGenerateVideoInput, type GenerateVideoInput } from '../request';
 import { interruptible, INTERRUPTED, rethrowCancellation } from './interruptible';
-import { cancelSignal, fallbackSignal, progressQuery, requestFallbackUpdate, type VideoResult } from './messages';
+import { METRIC } from '../operations/metrics';
+import { sendCallback } from './callback';
+import {
+  cancelSignal,
+  fallbackSignal,
+  type JobSubmitted,
+  progressQuery,
+  requestFallbackUpdate,
+  type VideoResult,
+  waitForSubmitUpdate,
+} from './messages';
+import { publish } from './publish';
 import { mirrorActivity, pollActivity, submitActivity } from './video-activities';
 import { afterPollFailure, afterSubmitFailure, chainExhausted, factsOf, isFinal, videoFailure } from './video-failures';
 import { type CarriedState, VideoRun } from './video-run';
@@ -45,17 +58,54 @@ export async function GenerateVideo(input: GenerateVideoInput, carried?: Carried
     validator: (raw) => refuse(run.checkFallback(raw).problem),
   });
 
+  setHandler(waitForSubmitUpdate, () => firstJobOrFailure(run));
+
   try {
-    if (!carried) run.configure(await checkedSetup(request));
-    return await new VideoLoop(run, input).drive();
+    if (!carried) {
+      run.configure(await checkedSetup(request));
+      metricMeter.createCounter(METRIC.videosStarted).add(1, { model: run.state.chain[0] });
+    }
+    const result = await new VideoLoop(run, input).drive();
+    await ended(run, result);
+    return result;
   } catch (error) {
+    if (error instanceof ContinueAsNew) throw error;
     // Temporal's own cancellation arrives here from whatever await it interrupted.
     if (isCancellation(error)) {
       await stopRunning(run, { ending: 'cancelled', type: FailureType.Cancelled, message: 'workflow cancelled' });
-    } else if (run.status !== 'cancelled' && run.status !== 'timed_out') run.finish('failed');
-    setCurrentDetails(run.details());
+    } else {
+      const facts = factsOf(error);
+      run.finish('failed', { type: facts.type, message: facts.message });
+    }
+    await ended(run);
     throw error;
   }
+}
+
+/** Everything an ended run owes the outside: what it shows, its metrics, the callback. */
+async function ended(run: VideoRun, result?: VideoResult): Promise<void> {
+  publish(run);
+  const outcome = run.outcome;
+  metricMeter.createCounter(METRIC.videosEnded).add(1, {
+    status: outcome?.status ?? 'succeeded',
+    model: run.attempts[run.attempts.length - 1]?.model ?? '',
+    failure_type: outcome?.failure?.type ?? '',
+  });
+  await sendCallback(run, result);
+  // A `waitForSubmit` caller gets its answer before the workflow closes.
+  await condition(allHandlersFinished);
+}
+
+/** The `waitForSubmit` update: the first job id, or the failure that ended the run before one came. */
+async function firstJobOrFailure(run: VideoRun): Promise<JobSubmitted> {
+  await condition(() => !!run.firstJob || !!run.outcome);
+  if (run.firstJob) return run.firstJob;
+  const failure = run.outcome?.failure;
+  throw ApplicationFailure.create({
+    type: failure?.type ?? FailureType.ProviderFailed,
+    message: `no upstream job: ${failure?.message ?? run.outcome?.status}`,
+    nonRetryable: true,
+  });
 }
 
 function warnIfRefused(problem: string | undefined): void {
@@ -68,6 +118,9 @@ function refuse(problem: string | undefined): void {
 
 /** The phases of a run; each returns when there is something new to decide. */
 class VideoLoop {
+  /** The last answered status check, for the poll-gap metric. */
+  private lastPoll?: { jobId: string; at: number };
+
   constructor(
     private readonly run: VideoRun,
     private readonly input: GenerateVideoInput,
@@ -76,7 +129,7 @@ class VideoLoop {
   async drive(): Promise<VideoResult> {
     const { run } = this;
     for (;;) {
-      setCurrentDetails(run.details());
+      publish(run);
       const stop = run.stopReason(Date.now());
       if (stop) throw await stopRunning(run, stop);
       const live = run.live;
@@ -146,6 +199,8 @@ class VideoLoop {
         }),
       );
       run.submitted(job);
+      metricMeter.createCounter(METRIC.submits).add(1, { model: attempt.model });
+      metricMeter.createCounter(METRIC.creditsEstimated).add(attempt.credits_estimated ?? 0, { model: attempt.model });
     } catch (error) {
       rethrowCancellation(error);
       const facts = factsOf(error);
@@ -207,7 +262,7 @@ class VideoLoop {
   private async mirroring(job: GatewayJob): Promise<VideoResult> {
     const { run } = this;
     run.startMirroring();
-    setCurrentDetails(run.details());
+    publish(run);
     const mirror = mirrorActivity(run.remainingMs(Date.now()));
     const upstream = { job_id: job.job_id, provider_url: job.video_url };
     try {
@@ -223,7 +278,7 @@ class VideoLoop {
       );
       if (stored !== INTERRUPTED) {
         const result = run.succeed(job, stored, Date.now(), workflowInfo().workflowId);
-        setCurrentDetails(run.details());
+        publish(run);
         return result;
       }
     } catch (error) {
@@ -252,7 +307,7 @@ class VideoLoop {
   }
 
   private fail(type: string, message: string, upstream: { job_id?: string; provider_url?: string } = {}) {
-    this.run.finish('failed');
+    this.run.finish('failed', { type, message });
     return videoFailure(type, message, { attempts: [...this.run.attempts], ...upstream });
   }
 }

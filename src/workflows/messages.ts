@@ -125,3 +125,15 @@ export const fallbackSignal = defineSignal<[FallbackRequest]>('fallback');
 /** The same as `fallback`, but validated before it is accepted: the caller learns at once if it is refused. */
 export const requestFallbackUpdate = defineUpdate<FallbackAccepted, [FallbackRequest]>('requestFallback');
 export const progressQuery = defineQuery<VideoProgress>('progress');
+
+/** The upstream job, once the gateway has one: the answer of `waitForSubmit`. */
+export interface JobSubmitted {
+  job_id: string;
+  model: string;
+  attempt: number;
+}
+/**
+ * Answers as soon as the gateway has given the first job id (at once if it already has); fails with
+ * the workflow's failure if it ends before. Used with update-with-start (`start(..., { waitForSubmit })`).
+ */
+export const waitForSubmitUpdate = defineUpdate<JobSubmitted, []>('waitForSubmit');

@@ -3,7 +3,8 @@
  * The upstream cancel runs in a scope that cannot itself be cancelled, because a cancellation is
  * usually what brings us here.
  */
-import { CancellationScope, log, setCurrentDetails } from '@temporalio/workflow';
+import { CancellationScope, log } from '@temporalio/workflow';
+import { publish } from './publish';
 import { cancelVideoJob } from './video-activities';
 import { factsOf, videoFailure } from './video-failures';
 import type { StopReason, VideoRun } from './video-run';
@@ -20,8 +21,8 @@ export async function stopRunning(
   const outcome = stop.ending === 'cancelled' ? 'cancelled' : 'timed_out';
   const message = stop.ending === 'cancelled' ? (run.state.cancel_reason ?? 'workflow cancelled') : 'deadline reached';
   await abandonUpstream(run, outcome, { type: stop.type, message });
-  run.finish(stop.ending);
-  setCurrentDetails(run.details());
+  run.finish(stop.ending, { type: stop.type, message: stop.message });
+  publish(run);
   return videoFailure(stop.type, stop.message, { attempts: [...run.attempts], ...upstream });
 }
 

@@ -59,6 +59,18 @@ export const { cancelVideoJob } = proxyActivities<VideoActivities>({
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5 },
 });
 
+/** Callbacks: a receiver that is down for a while still gets the outcome (about 15 minutes of tries). */
+export const { deliverCallback } = proxyActivities<VideoActivities>({
+  startToCloseTimeout: '30s',
+  retry: {
+    initialInterval: '1s',
+    backoffCoefficient: 2,
+    maximumInterval: '5m',
+    maximumAttempts: 10,
+    nonRetryableErrorTypes: [FailureType.InvalidInput],
+  },
+});
+
 export const { loadCatalog } = proxyLocalActivities<VideoActivities>({
   startToCloseTimeout: '30s',
   scheduleToCloseTimeout: '5m',

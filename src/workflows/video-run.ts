@@ -11,6 +11,7 @@ import type { MirrorOutput } from '../activities/types';
 import { adaptParams, type Catalog, estimateCredits, requestedParams, unknownModel } from '../catalog';
 import { FailureType, type VideoStatus } from '../contract';
 import type { GenerateVideoRequest } from '../request';
+import type { VideoSearchValues } from '../search-attributes';
 import { describeIssues } from '../request';
 import { type JobVerdict, judgeJob } from './video-failures';
 import {
@@ -49,6 +50,10 @@ export interface CarriedState {
   rejected_requests: VideoProgress['rejected_requests'];
   poll_failures?: number;
   simulated?: boolean;
+  /** The namespace has the video search attributes: they are upserted at state changes. */
+  search_attributes?: boolean;
+  /** The campaign this video belongs to (its parent workflow), for VideoCampaignId. */
+  campaign_id?: string;
 }
 
 /** Why the run must stop now, whatever it is doing. */
@@ -68,6 +73,10 @@ const iso = (ms: number) => new Date(ms).toISOString();
 export class VideoRun {
   /** Set once the run has ended, to the status it ended with. */
   private ending?: VideoStatus;
+  /** Why it ended, when it failed. */
+  private failure?: { type: string; message: string };
+  /** Search attribute values this run has already upserted. */
+  private published: VideoSearchValues = {};
 
   private constructor(
     readonly request: GenerateVideoRequest,
@@ -96,7 +105,9 @@ export class VideoRun {
     return new VideoRun(request, state);
   }
 
-  configure(setup: Pick<CarriedState, 'catalog' | 'chain' | 'capabilities'>): void {
+  configure(
+    setup: Pick<CarriedState, 'catalog' | 'chain' | 'capabilities' | 'search_attributes' | 'campaign_id'>,
+  ): void {
     Object.assign(this.state, setup);
   }
 
@@ -357,8 +368,45 @@ export class VideoRun {
   }
 
   /** The run is over: no more transitions, the status is final. */
-  finish(ending: 'failed' | 'cancelled' | 'timed_out'): void {
+  finish(ending: 'failed' | 'cancelled' | 'timed_out', failure?: { type: string; message: string }): void {
+    if (this.ending) return; // the first ending is the true one
     this.ending = ending;
+    this.failure = failure;
+  }
+
+  /** How it ended, once it has: the status, and the failure when there is one. */
+  get outcome(): { status: VideoStatus; failure?: { type: string; message: string } } | undefined {
+    return this.ending ? { status: this.ending, failure: this.failure } : undefined;
+  }
+
+  /** The first job the gateway confirmed, if any yet. */
+  get firstJob(): { job_id: string; model: string; attempt: number } | undefined {
+    const attempt = this.state.attempts.find((a) => a.job_id);
+    return attempt && { job_id: attempt.job_id!, model: attempt.model, attempt: attempt.attempt };
+  }
+
+  /** The search values that changed since the last call, now counted as published. */
+  takeSearchChanges(): VideoSearchValues {
+    const changes: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(this.searchValues())) {
+      if (this.published[key as keyof VideoSearchValues] !== value) changes[key] = value;
+    }
+    Object.assign(this.published, changes);
+    return changes as VideoSearchValues;
+  }
+
+  /** What operators filter on (search attributes); the workflow upserts the ones that changed. */
+  searchValues(): VideoSearchValues {
+    const last = this.state.attempts[this.state.attempts.length - 1];
+    const jobId = [...this.state.attempts].reverse().find((a) => a.job_id)?.job_id;
+    return {
+      VideoStatus: this.status,
+      ...(last || this.state.chain[0] ? { VideoModel: last?.model ?? this.state.chain[0] } : {}),
+      ...(jobId ? { VideoJobId: jobId } : {}),
+      ...(this.state.campaign_id ? { VideoCampaignId: this.state.campaign_id } : {}),
+      ...(this.state.attempts.length ? { VideoCreditsEstimated: estimatedSpend(this.state.attempts) } : {}),
+      ...(this.failure ? { VideoFailureType: this.failure.type } : {}),
+    };
   }
 
   /** The live attempt's videos are in our store: the run succeeded. */

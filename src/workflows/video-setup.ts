@@ -3,7 +3,7 @@
  * request against them, and build the model chain. Everything refused here is refused before any
  * money is spent, as InvalidInput naming the allowed values.
  */
-import { log } from '@temporalio/workflow';
+import { log, workflowInfo } from '@temporalio/workflow';
 import { capabilityProblems, fallbackChain, firstModel, requestedParams, unknownModel } from '../catalog';
 import { invalidInput } from '../failures';
 import type { GenerateVideoRequest } from '../request';
@@ -12,8 +12,10 @@ import type { CarriedState } from './video-run';
 
 export async function checkedSetup(
   request: GenerateVideoRequest,
-): Promise<Pick<CarriedState, 'catalog' | 'chain' | 'capabilities'>> {
-  const { catalog, source, problem, capabilities } = await loadCatalog();
+): Promise<Pick<CarriedState, 'catalog' | 'chain' | 'capabilities' | 'search_attributes' | 'campaign_id'>> {
+  const { catalog, source, problem, capabilities, search_attributes } = await loadCatalog();
+  if (search_attributes === false)
+    log.warn('Video search attributes are not registered: run npm run setup:search-attributes');
   if (problem) log.warn('Using the built-in model catalog', { source, problem });
   const model = request.model ?? firstModel(catalog, request.prefer);
   if (!catalog[model]) throw invalidInput(unknownModel(model, catalog));
@@ -25,5 +27,12 @@ export async function checkedSetup(
     problems.push(`n ${request.n} is not offered by this gateway: it makes one video per job`);
   }
   if (problems.length) throw invalidInput(problems.join('; '));
-  return { catalog, chain: fallbackChain(catalog, model, request), ...(capabilities ? { capabilities } : {}) };
+  const parent = workflowInfo().parent;
+  return {
+    catalog,
+    chain: fallbackChain(catalog, model, request),
+    ...(capabilities ? { capabilities } : {}),
+    ...(search_attributes ? { search_attributes } : {}),
+    ...(parent ? { campaign_id: parent.workflowId } : {}),
+  };
 }
