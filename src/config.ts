@@ -34,6 +34,13 @@ const WorkerEnv = z
     VIDEO_UPSTREAM_PIN: flag,
     /** infrai: keep each job's video on the gateway this many days (1-90). */
     VIDEO_UPSTREAM_RETENTION_DAYS: z.coerce.number().int().min(1).max(90).optional(),
+    /** Serve Prometheus metrics (the Temporal runtime's and ours) on host:port, e.g. 127.0.0.1:9464. */
+    VIDEO_METRICS_ADDRESS: z
+      .string()
+      .regex(/^[^\s:]+:\d+$|^\[[0-9a-f:]+\]:\d+$/i, 'must be host:port, e.g. 127.0.0.1:9464')
+      .optional(),
+    /** Signs completion callbacks (Standard Webhooks: a whsec_ secret, or any string of 24+ characters). */
+    VIDEO_CALLBACK_SECRET: z.string().min(24, 'must be at least 24 characters').optional(),
   })
   .refine((env) => !env.VIDEO_API_BASE_URL || env.VIDEO_API_KEY, {
     message: 'VIDEO_API_KEY is required when VIDEO_API_BASE_URL is set',

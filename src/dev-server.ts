@@ -3,6 +3,7 @@
  * benchmarks, started from the CLI that temporal-cli.ts finds or builds.
  */
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { VIDEO_SEARCH_ATTRIBUTES } from './search-attributes';
 import { findTemporalCli } from './temporal-cli';
 
 export interface DevServerOptions {
@@ -15,6 +16,8 @@ export interface DevServerOptions {
   /** Server dynamic config, e.g. { 'limit.historyCount.suggestContinueAsNew': 60 }. */
   dynamicConfig?: Record<string, string | number | boolean>;
   log?: (line: string) => void;
+  /** Register the video search attributes at start (default true). */
+  searchAttributes?: boolean;
 }
 
 export interface DevServer {
@@ -37,6 +40,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       uiPort: options.uiPort,
       port: options.port,
       dbFilename: options.dbFilename,
+      searchAttributes: options.searchAttributes === false ? [] : [...VIDEO_SEARCH_ATTRIBUTES],
       extraArgs,
     },
   });

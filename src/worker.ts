@@ -3,7 +3,9 @@
  * (config.ts). With no VIDEO_API_BASE_URL it runs against the embedded gateway simulator.
  */
 import { loadClientConnectConfig } from '@temporalio/envconfig';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
+import { gatewayRequestMetrics } from './operations/metrics';
+import { missingSearchAttributes } from './operations/search-attributes';
 import { createActivities, type ActivityDependencies } from './activities';
 import { loadWorkerConfig, type WorkerConfig } from './config';
 import { createGateway } from './gateway';
@@ -22,18 +24,37 @@ export interface VideoWorkerOptions {
 }
 
 export function createVideoWorker(options: VideoWorkerOptions): Promise<Worker> {
+  const namespace = options.namespace ?? 'default';
+  const dependencies: ActivityDependencies = {
+    searchAttributesRegistered: searchAttributeCheck(options.connection, namespace),
+    ...options.dependencies,
+  };
   return Worker.create({
     connection: options.connection,
-    namespace: options.namespace,
+    namespace,
     taskQueue: options.taskQueue,
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: require.resolve('./workflows') }),
-    activities: createActivities(options.dependencies),
+    activities: createActivities(dependencies),
     // Heartbeats (mirror progress) reach the server at least this often, and with them cancellation.
     maxHeartbeatThrottleInterval: '5s',
     ...options.tuning,
   });
+}
+
+/**
+ * Whether the namespace has the video search attributes: asked once, and again every 10 minutes
+ * until it has them (so registering them later takes effect without a restart).
+ */
+function searchAttributeCheck(connection: NativeConnection, namespace: string): () => Promise<boolean> {
+  let known: { at: number; registered: boolean } | undefined;
+  return async () => {
+    if (known && (known.registered || Date.now() - known.at < 10 * 60_000)) return known.registered;
+    const registered = (await missingSearchAttributes(connection, namespace)).length === 0;
+    known = { at: Date.now(), registered };
+    return registered;
+  };
 }
 
 /** Activity dependencies from the configuration; starts the simulator when no gateway is configured. */
@@ -51,7 +72,11 @@ export async function dependenciesFromConfig(
   return {
     simulator,
     dependencies: {
-      gateway: createGateway(config.VIDEO_API_DIALECT, { baseUrl, apiKey: apiKey! }),
+      gateway: createGateway(config.VIDEO_API_DIALECT, {
+        baseUrl,
+        apiKey: apiKey!,
+        observe: gatewayRequestMetrics(Runtime.instance().metricMeter),
+      }),
       store: await createStore(config.VIDEO_STORE),
       download: {
         allowLoopback: config.VIDEO_MIRROR_ALLOW_LOOPBACK || !!simulator,
@@ -59,12 +84,18 @@ export async function dependenciesFromConfig(
       },
       upstreamCopy: { pinFile: config.VIDEO_UPSTREAM_PIN, retentionDays: config.VIDEO_UPSTREAM_RETENTION_DAYS },
       simulated: !!simulator,
+      callbackSecret: config.VIDEO_CALLBACK_SECRET,
     },
   };
 }
 
 async function main(): Promise<void> {
   const config = loadWorkerConfig();
+  if (config.VIDEO_METRICS_ADDRESS) {
+    // Before any connection: the runtime serves its own metrics and ours on one endpoint.
+    Runtime.install({ telemetryOptions: { metrics: { prometheus: { bindAddress: config.VIDEO_METRICS_ADDRESS } } } });
+    console.log(`Metrics at http://${config.VIDEO_METRICS_ADDRESS}/metrics`);
+  }
   const { connectionOptions, namespace } = loadClientConnectConfig();
   const connection = await NativeConnection.connect(connectionOptions);
   const { dependencies, simulator } = await dependenciesFromConfig(config);

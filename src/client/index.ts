@@ -5,6 +5,7 @@
 import {
   Client,
   Connection,
+  WithStartWorkflowOperation,
   WorkflowExecutionAlreadyStartedError,
   type WorkflowHandle,
   type WorkflowStartOptions,
@@ -22,6 +23,8 @@ import {
   type FallbackAccepted,
   type FallbackRequest,
   fallbackSignal,
+  type JobSubmitted,
+  waitForSubmitUpdate,
   progressQuery,
   requestFallbackUpdate,
   type VideoProgress,
@@ -40,6 +43,8 @@ import {
 } from '../workflows/campaign-messages';
 
 export type { CampaignProgress, CampaignResult, GenerateVideoInput, VideoProgress, VideoResult };
+
+type StartOnceOptions<W extends Workflow> = WorkflowStartOptions<W> & { workflowIdConflictPolicy: 'USE_EXISTING' };
 
 /** Memo key holding a hash of the normalised input: tells a repeat of a request from a new one. */
 const INPUT_FINGERPRINT = 'input_sha256';
@@ -105,7 +110,11 @@ async function* snapshots<T>(
 }
 
 export class VideoJob {
-  constructor(readonly handle: WorkflowHandle<typeof GenerateVideo>) {}
+  constructor(
+    readonly handle: WorkflowHandle<typeof GenerateVideo>,
+    /** The upstream job, when the job was started with `waitForSubmit`. */
+    readonly submitted?: JobSubmitted,
+  ) {}
 
   get workflowId(): string {
     return this.handle.workflowId;
@@ -215,20 +224,61 @@ export class VideoClient {
    * A key stays taken while the namespace keeps the workflow (its retention period after the job
    * ended): after a failure it returns that failure; once the retention has passed it starts afresh.
    */
-  async start(original: GenerateVideoInput, options: { workflowId?: string } = {}): Promise<VideoJob> {
+  async start(
+    original: GenerateVideoInput,
+    options: { workflowId?: string; waitForSubmit?: boolean } = {},
+  ): Promise<VideoJob> {
     const input = this.inputStore ? await storeInlineImage(original, this.inputStore) : original;
     const request = parseGenerateVideoInput(input);
     const workflowId = options.workflowId ?? input.idempotency_key ?? `video-${randomUUID()}`;
-    const summary = `${input.model ?? input.prefer ?? 'default model'}: ${input.prompt.slice(0, 100)}`;
-    const handle = await this.startOnce<typeof GenerateVideo>(
-      WorkflowType.generateVideo,
-      { taskQueue: this.taskQueue, workflowId, args: [input] },
-      {
-        summary,
-        fingerprint: fingerprint(request),
-      },
-    );
-    return new VideoJob(handle);
+    const start = this.startOptions<typeof GenerateVideo>(workflowId, [input], {
+      summary: `${input.model ?? input.prefer ?? 'default model'}: ${input.prompt.slice(0, 100)}`,
+      fingerprint: fingerprint(request),
+    });
+    if (!options.waitForSubmit) return new VideoJob(await this.startOnce(WorkflowType.generateVideo, start));
+    // Update-with-start (as in the early-return sample): one call that starts the workflow (or finds it)
+    // and returns once the gateway has given the job id.
+    const operation = new WithStartWorkflowOperation<typeof GenerateVideo>(WorkflowType.generateVideo, start);
+    let submitted: JobSubmitted;
+    let handle: WorkflowHandle<typeof GenerateVideo>;
+    try {
+      submitted = await this.client.workflow.executeUpdateWithStart(waitForSubmitUpdate, {
+        startWorkflowOperation: operation,
+      });
+      handle = await operation.workflowHandle();
+    } catch (error) {
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+      // Closed already (the key was used before): its first job is in its progress.
+      handle = this.client.workflow.getHandle<typeof GenerateVideo>(workflowId);
+      const first = (await handle.query(progressQuery)).attempts.find((a) => a.job_id);
+      if (!first) throw error;
+      submitted = { job_id: first.job_id!, model: first.model, attempt: first.attempt };
+    }
+    await this.checkFingerprint(handle, start.memo![INPUT_FINGERPRINT] as string);
+    return new VideoJob(handle, submitted);
+  }
+
+  /**
+   * Start once per workflow id: a running or finished workflow with that id is returned instead,
+   * provided it was started with the same input (its memo holds the input's fingerprint).
+   */
+  /** Start options shared by every start: a summary for the UI, the input's fingerprint, start-once policies. */
+  private startOptions<W extends Workflow>(
+    workflowId: string,
+    args: Parameters<W>,
+    meta: { summary: string; fingerprint: string },
+  ): StartOnceOptions<W> {
+    const options = {
+      taskQueue: this.taskQueue,
+      workflowId,
+      args,
+      staticSummary: meta.summary, // shown in the Temporal UI
+      memo: { [INPUT_FINGERPRINT]: meta.fingerprint },
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+    } as const;
+    // TypeScript cannot resolve the SDK's conditional `args` type for a generic W; the arguments are W's.
+    return options as unknown as StartOnceOptions<W>;
   }
 
   /**
@@ -238,33 +288,30 @@ export class VideoClient {
   private async startOnce<W extends Workflow>(
     type: string,
     options: WorkflowStartOptions<W>,
-    meta: { summary: string; fingerprint: string },
   ): Promise<WorkflowHandle<W>> {
-    const { workflowId } = options;
     let handle: WorkflowHandle<W>;
     try {
-      handle = await this.client.workflow.start<W>(type, {
-        ...options,
-        staticSummary: meta.summary, // shown in the Temporal UI
-        memo: { [INPUT_FINGERPRINT]: meta.fingerprint },
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      });
+      handle = await this.client.workflow.start<W>(type, options);
     } catch (error) {
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-      handle = this.client.workflow.getHandle<W>(workflowId);
+      handle = this.client.workflow.getHandle<W>(options.workflowId);
     }
+    await this.checkFingerprint(handle, options.memo![INPUT_FINGERPRINT] as string);
+    return handle;
+  }
+
+  /** Refuse a workflow id already used for another input (IdempotencyConflict). */
+  private async checkFingerprint(handle: WorkflowHandle, expected: string): Promise<void> {
     const { memo } = await handle.describe();
     const existing = memo?.[INPUT_FINGERPRINT];
     // Workflows started before fingerprints were recorded have none: nothing to compare.
-    if (typeof existing === 'string' && existing !== meta.fingerprint) {
+    if (typeof existing === 'string' && existing !== expected) {
       throw ApplicationFailure.create({
         type: FailureType.IdempotencyConflict,
-        message: `workflow id "${workflowId}" was already used for a different input; use a new idempotency_key for a new request`,
+        message: `workflow id "${handle.workflowId}" was already used for a different input; use a new idempotency_key for a new request`,
         nonRetryable: true,
       });
     }
-    return handle;
   }
 
   /**
@@ -277,11 +324,7 @@ export class VideoClient {
     const summary = `campaign of ${input.videos.length} videos`;
     const handle = await this.startOnce<typeof VideoCampaign>(
       WorkflowType.videoCampaign,
-      { taskQueue: this.taskQueue, workflowId, args: [input] },
-      {
-        summary,
-        fingerprint: fingerprint(input),
-      },
+      this.startOptions<typeof VideoCampaign>(workflowId, [input], { summary, fingerprint: fingerprint(input) }),
     );
     return new CampaignJob(handle);
   }

@@ -233,7 +233,13 @@ class VideoLoop {
         () => poll({ job_id: jobId }),
         () => run.hasRequest,
       );
-      return job === INTERRUPTED ? undefined : job;
+      if (job === INTERRUPTED) return undefined;
+      const now = Date.now();
+      if (this.lastPoll?.jobId === jobId) {
+        metricMeter.createHistogram(METRIC.pollGap, 'int', 'ms').record(now - this.lastPoll.at);
+      }
+      this.lastPoll = { jobId, at: now };
+      return job;
     } catch (error) {
       rethrowCancellation(error);
       const facts = factsOf(error);

@@ -20,6 +20,7 @@ import { VideoClient } from '../../src/client';
 import type { Dialect } from '../../src/contract';
 import { startDevServer, type DevServer, type DevServerOptions } from '../../src/dev-server';
 import { createGateway } from '../../src/gateway';
+import type { GatewayHttpOptions } from '../../src/gateway/http';
 import { startSimulator, type GatewaySimulator, type SimulatorOptions } from '../../src/simulator/server';
 import { FolderStore } from '../../src/store';
 import { createVideoWorker } from '../../src/worker';
@@ -27,18 +28,32 @@ import { createVideoWorker } from '../../src/worker';
 /** Every worker log line of this process, so tests can check what was (not) logged. */
 export const workerLogs: string[] = [];
 const shown = new Set(['ERROR', ...(process.env.TEST_LOG_LEVEL === 'INFO' ? ['WARN', 'INFO'] : [])]);
-// Workflows fail on purpose in these tests; their stack traces would drown the report.
-Runtime.install({
-  logger: new DefaultLogger('INFO', (entry) => {
-    const line = `${entry.level} ${entry.message} ${JSON.stringify(entry.meta ?? {}, (_k, v) => (v instanceof Error ? `${v}` : v))}`;
-    workerLogs.push(line);
-    if (shown.has(entry.level)) console.error(line);
-  }),
-});
+let runtimeInstalled = false;
+/**
+ * The worker runtime of this test process, installed once before the first connection: a logger that
+ * keeps every line (workflows fail on purpose here, and their stack traces would drown the report),
+ * and Prometheus metrics when a test asks for them.
+ */
+export function installTestRuntime(options: { metricsAddress?: string } = {}): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  Runtime.install({
+    logger: new DefaultLogger('INFO', (entry) => {
+      const meta = JSON.stringify(entry.meta ?? {}, (_k, v) => (v instanceof Error ? `${v}` : v));
+      const line = `${entry.level} ${entry.message} ${meta}`;
+      workerLogs.push(line);
+      if (shown.has(entry.level)) console.error(line);
+    }),
+    ...(options.metricsAddress
+      ? { telemetryOptions: { metrics: { prometheus: { bindAddress: options.metricsAddress } } } }
+      : {}),
+  });
+}
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 /** Bundle the workflows once per test process. */
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  installTestRuntime();
   bundle ??= bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: quietLogger });
   return bundle;
 }
@@ -56,6 +71,8 @@ export interface WorldOptions {
   server?: DevServerOptions;
   simulator?: SimulatorOptions;
   dialect?: Dialect;
+  /** Extra gateway client options, e.g. an `observe` hook for metrics. */
+  gatewayOptions?: { observe?: GatewayHttpOptions['observe'] };
   /** Replace or wrap parts of the activity dependencies. */
   dependencies?: (deps: ActivityDependencies) => ActivityDependencies;
 }
@@ -77,13 +94,18 @@ export interface World {
 let queues = 0;
 
 export async function startWorld(options: WorldOptions = {}): Promise<World> {
+  installTestRuntime();
   const [server, simulator] = await Promise.all([
     startDevServer(options.server),
     startSimulator({ queuedMs: 300, processingMs: 1200, ...options.simulator }),
   ]);
   const storeDir = mkdtempSync(join(tmpdir(), 'video-store-'));
   const base: ActivityDependencies = {
-    gateway: createGateway(options.dialect ?? 'infery', { baseUrl: simulator.url, apiKey: simulator.apiKey }),
+    gateway: createGateway(options.dialect ?? 'infery', {
+      baseUrl: simulator.url,
+      apiKey: simulator.apiKey,
+      ...options.gatewayOptions,
+    }),
     store: new FolderStore(storeDir),
     download: { allowLoopback: true },
     catalogTtlMs: 0,
