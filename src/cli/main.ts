@@ -1,11 +1,15 @@
 #!/usr/bin/env node
-/** The command line: `demo` (npm start), `generate` against a running Temporal, `simulator`. */
+/**
+ * The command line: `demo` (npm start), `generate` and `campaign` against a running Temporal, the
+ * operations commands (operations.ts), `simulator`.
+ */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { VideoClient, type GenerateVideoInput } from '../client';
 import { DEFAULT_MODEL } from '../catalog';
 import { startSimulator } from '../simulator/server';
 import { runDemo } from './demo';
+import { addOperationCommands } from './operations';
 import { showProgress } from './progress';
 
 const program = new Command()
@@ -96,6 +100,8 @@ program
     await new Promise<void>((done) => process.once('SIGINT', () => done()));
     await simulator.close();
   });
+
+addOperationCommands(program);
 
 program.parseAsync().catch((error: unknown) => {
   console.error(error instanceof Error ? error.message : error);
