@@ -6,6 +6,7 @@ import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { gatewayRequestMetrics } from './operations/metrics';
 import { missingSearchAttributes } from './operations/search-attributes';
+import { tracingFromEnv, workerTracing } from './operations/tracing';
 import { createActivities, type ActivityDependencies } from './activities';
 import { loadWorkerConfig, type WorkerConfig } from './config';
 import { createGateway } from './gateway';
@@ -100,7 +101,14 @@ async function main(): Promise<void> {
   const connection = await NativeConnection.connect(connectionOptions);
   const { dependencies, simulator } = await dependenciesFromConfig(config);
   if (simulator) console.log(`No VIDEO_API_BASE_URL: using the gateway simulator at ${simulator.url}`);
-  const worker = await createVideoWorker({ connection, namespace, taskQueue: config.VIDEO_TASK_QUEUE, dependencies });
+  const tracing = tracingFromEnv('durable-video-worker');
+  const worker = await createVideoWorker({
+    connection,
+    namespace,
+    taskQueue: config.VIDEO_TASK_QUEUE,
+    dependencies,
+    tuning: tracing ? workerTracing(tracing) : undefined,
+  });
   console.log(
     `Worker polling task queue "${config.VIDEO_TASK_QUEUE}" on ${connectionOptions.address ?? 'localhost:7233'}` +
       ` (${config.VIDEO_API_DIALECT} gateway, store ${dependencies.store.describe('')})`,
@@ -110,6 +118,7 @@ async function main(): Promise<void> {
   } finally {
     await connection.close();
     await simulator?.close();
+    await tracing?.shutdown(); // flushes the last spans
   }
 }
 

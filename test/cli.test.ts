@@ -54,18 +54,26 @@ describe('operations command line (infrai)', () => {
     assert.match(words.stdout, /^succeeded 100%/);
     const printed = await cli(world, ['result', job.workflowId, '--json']);
     assert.equal(JSON.parse(printed.stdout).video.sha256, result.video.sha256);
-    const listed = await eventually(async () => {
-      const run = await cli(world, ['list', '--status', 'succeeded', '--model', 'veo-3-1-fast', '--json']);
-      const rows = JSON.parse(run.stdout) as { workflow_id: string; job_id: string }[];
-      return rows.find((r) => r.workflow_id === job.workflowId);
-    }, 20_000, 'the video in list');
+    const listed = await eventually(
+      async () => {
+        const run = await cli(world, ['list', '--status', 'succeeded', '--model', 'veo-3-1-fast', '--json']);
+        const rows = JSON.parse(run.stdout) as { workflow_id: string; job_id: string }[];
+        return rows.find((r) => r.workflow_id === job.workflowId);
+      },
+      20_000,
+      'the video in list',
+    );
     assert.equal(listed.job_id, result.job_id);
   });
 
   test('cancel and fallback steer a running video; a refused fallback is one clear line and exit 1', async () => {
     world.simulator.configure({ queuedMs: 200, processingMs: 60_000 });
     try {
-      const job = await world.videos.start({ prompt: 'steer me', poll_interval: '200ms', fallback_models: ['wan-2-1'] });
+      const job = await world.videos.start({
+        prompt: 'steer me',
+        poll_interval: '200ms',
+        fallback_models: ['wan-2-1'],
+      });
       await eventually(async () => (await job.progress()).job_id, 20_000, 'a job');
       const refused = await cli(world, ['fallback', job.workflowId, '--model', 'no-such-model']);
       assert.equal(refused.code, 1);
@@ -133,7 +141,10 @@ describe('setup search-attributes', () => {
     const world = { server: bare, taskQueue: 'none', simulator: { url: '', apiKey: '' } } as unknown as World;
     const first = await cli(world, ['setup', 'search-attributes']);
     assert.equal(first.code, 0, first.stderr);
-    assert.match(first.stdout, /registered VideoStatus, VideoModel, VideoJobId, VideoCampaignId, VideoCreditsEstimated/);
+    assert.match(
+      first.stdout,
+      /registered VideoStatus, VideoModel, VideoJobId, VideoCampaignId, VideoCreditsEstimated/,
+    );
     const second = await cli(world, ['setup', 'search-attributes']);
     assert.match(second.stdout, /already registered/);
   });

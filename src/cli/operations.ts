@@ -154,7 +154,10 @@ export function addOperationCommands(program: Command): void {
       withClient(async (videos) => {
         try {
           const result = await videos.job(id).result();
-          output(options.json, result, (r) => [`succeeded: ${r.video.uri}`, `sha256 ${r.video.sha256}, ${r.video.bytes} bytes`]);
+          output(options.json, result, (r) => [
+            `succeeded: ${r.video.uri}`,
+            `sha256 ${r.video.sha256}, ${r.video.bytes} bytes`,
+          ]);
         } catch (error) {
           if (!(error instanceof WorkflowFailedError)) throw error;
           const cause = error.cause as { type?: string; message?: string } | undefined;
@@ -205,12 +208,10 @@ export function addOperationCommands(program: Command): void {
     .action(async (jobId: string, options: { json?: boolean }) =>
       output(options.json, await infraiGateway().get(jobId), (j) => [JSON.stringify(j, null, 2)]),
     );
-  jobs
-    .command('delete <jobId>')
-    .action(async (jobId: string) => {
-      await infraiGateway().delete(jobId);
-      console.log(`deleted ${jobId}`);
-    });
+  jobs.command('delete <jobId>').action(async (jobId: string) => {
+    await infraiGateway().delete(jobId);
+    console.log(`deleted ${jobId}`);
+  });
   jobs
     .command('delete-all')
     .description('delete every job on the account (asks first)')
@@ -236,7 +237,9 @@ export function addOperationCommands(program: Command): void {
     .description('keep the job on the gateway for 1-90 days')
     .action(async (jobId: string, days: string) => {
       const kept = await infraiGateway().setRetention(jobId, Number(days));
-      console.log(`kept ${kept.job_id} for ${kept.retention_days} days${kept.expires_at ? `, until ${kept.expires_at}` : ''}`);
+      console.log(
+        `kept ${kept.job_id} for ${kept.retention_days} days${kept.expires_at ? `, until ${kept.expires_at}` : ''}`,
+      );
     });
 
   program
@@ -247,7 +250,9 @@ export function addOperationCommands(program: Command): void {
     .action(() =>
       withClient(async (videos) => {
         const added = await registerSearchAttributes(videos.client.connection, videos.client.options.namespace);
-        console.log(added.length ? `registered ${added.join(', ')}` : 'all video search attributes were already registered');
+        console.log(
+          added.length ? `registered ${added.join(', ')}` : 'all video search attributes were already registered',
+        );
       }),
     );
 }

@@ -14,6 +14,7 @@ import { ApplicationFailure, type Workflow } from '@temporalio/common';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { createHash, randomUUID } from 'node:crypto';
 import { taskQueue as defaultTaskQueue } from '../config';
+import { tracingRequested } from '../operations/tracing-env';
 import { FailureType, WorkflowType, type VideoStatus } from '../contract';
 import { parseGenerateVideoInput, type GenerateVideoInput } from '../request';
 import type { VideoStore } from '../store/types';
@@ -45,6 +46,13 @@ import {
 export type { CampaignProgress, CampaignResult, GenerateVideoInput, VideoProgress, VideoResult };
 
 type StartOnceOptions<W extends Workflow> = WorkflowStartOptions<W> & { workflowIdConflictPolicy: 'USE_EXISTING' };
+
+/** Start this process's tracing (OTEL_*) and return the client interceptors that carry it into workflows. */
+async function tracedClient() {
+  const { clientTracing, tracingFromEnv } = await import('../operations/tracing');
+  tracingFromEnv('durable-video-client');
+  return clientTracing();
+}
 
 /** Memo key holding a hash of the normalised input: tells a repeat of a request from a new one. */
 const INPUT_FINGERPRINT = 'input_sha256';
@@ -212,7 +220,9 @@ export class VideoClient {
   static async connect(options: VideoClientOptions = {}): Promise<VideoClient> {
     const { connectionOptions, namespace } = loadClientConnectConfig();
     const connection = await Connection.connect(connectionOptions);
-    return new VideoClient(new Client({ connection, namespace }), options);
+    // Traces only when OTEL_* asks for them; the OpenTelemetry SDK is not even loaded otherwise.
+    const interceptors = tracingRequested() ? await tracedClient() : undefined;
+    return new VideoClient(new Client({ connection, namespace, interceptors }), options);
   }
 
   /**

@@ -2,6 +2,7 @@
  * JSON over HTTP with the API key in the Authorization header and nowhere else. Every failure leaves
  * here as a classified GatewayError; response bodies are checked with a zod schema.
  */
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { z } from 'zod';
 import { FailureType } from '../contract';
 import { classifyHttpError, classifyNetworkError, excerpt, GatewayError } from './errors';
@@ -37,12 +38,38 @@ export class GatewayHttp {
     return url.toString();
   }
 
-  async request<S extends z.ZodType>(
+  /** One call, in a span of its own (method, operation, status: never the key, a query or a body). */
+  request<S extends z.ZodType>(
     operation: string,
     method: string,
     path: string,
     schema: S,
     options: RequestOptions = {},
+  ): Promise<z.output<S>> {
+    const attributes = { 'http.request.method': method, 'gateway.operation': operation };
+    return trace
+      .getTracer('durable-video')
+      .startActiveSpan(`gateway ${operation}`, { kind: SpanKind.CLIENT, attributes }, async (span) => {
+        try {
+          return await this.exchange(operation, method, path, schema, options, (status) =>
+            span.setAttribute('http.response.status_code', status),
+          );
+        } catch (error) {
+          span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof GatewayError ? error.type : 'error' });
+          throw error;
+        } finally {
+          span.end();
+        }
+      });
+  }
+
+  private async exchange<S extends z.ZodType>(
+    operation: string,
+    method: string,
+    path: string,
+    schema: S,
+    options: RequestOptions,
+    onStatus: (status: number) => void,
   ): Promise<z.output<S>> {
     const secrets = [this.options.apiKey];
     const timeout = AbortSignal.timeout(this.options.requestTimeoutMs ?? 20_000);
@@ -71,6 +98,7 @@ export class GatewayHttp {
     } catch (error) {
       throw classifyNetworkError(error, operation);
     } finally {
+      onStatus(status);
       this.options.observe?.({ operation, status, durationMs: performance.now() - started });
     }
     if (status < 200 || status >= 300) {

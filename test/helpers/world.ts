@@ -10,6 +10,7 @@ import {
   DefaultLogger,
   Runtime,
   type Worker,
+  type WorkerOptions,
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -58,6 +59,16 @@ export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
   return bundle;
 }
 
+/** A bundle with workflow interceptor modules (e.g. tracing), built afresh. */
+export function workflowBundleWith(workflowInterceptorModules: string[]): Promise<WorkflowBundleWithSourceMap> {
+  installTestRuntime();
+  return bundleWorkflowCode({
+    workflowsPath: require.resolve('../../src/workflows'),
+    workflowInterceptorModules,
+    logger: quietLogger,
+  });
+}
+
 const quietLogger = {
   log: () => undefined,
   trace: () => undefined,
@@ -71,6 +82,9 @@ export interface WorldOptions {
   server?: DevServerOptions;
   simulator?: SimulatorOptions;
   dialect?: Dialect;
+  /** A workflow bundle of the test's own (e.g. with interceptor modules), and extra worker options. */
+  workflowBundle?: Promise<WorkflowBundleWithSourceMap>;
+  workerOptions?: Partial<WorkerOptions>;
   /** Extra gateway client options, e.g. an `observe` hook for metrics. */
   gatewayOptions?: { observe?: GatewayHttpOptions['observe'] };
   /** Replace or wrap parts of the activity dependencies. */
@@ -129,8 +143,8 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
         connection: server.env.nativeConnection,
         taskQueue,
         dependencies,
-        workflowBundle: await workflowBundle(),
-        tuning: { shutdownGraceTime: '1s' },
+        workflowBundle: await (options.workflowBundle ?? workflowBundle()),
+        tuning: { shutdownGraceTime: '1s', ...options.workerOptions },
       });
       running = worker.run();
       return worker;
