@@ -38,6 +38,9 @@ async function main(): Promise<void> {
   ) {
     await recordGenerateVideo();
   }
+  if (['v2-happy-path', 'v2-outage-and-unfamiliar-status', 'v2-submit-conflict', 'v2-campaign'].some(wanted)) {
+    await recordVersion2();
+  }
   if (wanted('campaign')) {
     const world = await startWorld({ dialect: 'infrai' });
     try {
@@ -50,6 +53,38 @@ async function main(): Promise<void> {
     } finally {
       await world.close();
     }
+  }
+}
+
+/**
+ * Version 2 (the state machine): search attributes upserted, status outages and unfamiliar words
+ * waited out, a submit answered 409 after the job was made, a campaign with its patch marker.
+ */
+async function recordVersion2(): Promise<void> {
+  const world = await startWorld({ dialect: 'infrai' });
+  try {
+    await record(world, 'v2-happy-path', await world.videos.start({ prompt: 'replay: v2', poll_interval: '200ms' }));
+    world.simulator.configure({ queuedMs: 200, processingMs: 3000 });
+    const outage = await world.videos.start({ prompt: 'replay: v2 outage', poll_interval: '200ms' });
+    await new Promise((r) => setTimeout(r, 800));
+    world.simulator.addFault({ route: 'status', status: 503, times: 4 });
+    world.simulator.addFault({ route: 'status', statusWord: 'upscaling', times: 3 });
+    await record(world, 'v2-outage-and-unfamiliar-status', outage);
+    world.simulator.configure({ queuedMs: 200, processingMs: 600 });
+    world.simulator.addFault({ route: 'submit', status: 409, afterWork: true });
+    await record(
+      world,
+      'v2-submit-conflict',
+      await world.videos.start({ prompt: 'replay: v2 409', poll_interval: '200ms' }),
+    );
+    const videos = [1, 2].map((i) => ({ id: `v${i}`, prompt: `replay: v2 campaign ${i}` }));
+    await record(
+      world,
+      'v2-campaign',
+      await world.videos.startCampaign({ videos, defaults: { poll_interval: '200ms' }, concurrency: 2 }),
+    );
+  } finally {
+    await world.close();
   }
 }
 

@@ -107,6 +107,11 @@ export function createActivities(deps: ActivityDependencies) {
       return { ...value, search_attributes: searchAttributes ?? false };
     },
 
+    /** Whether the namespace has the video search attributes (campaigns ask; videos learn it with the catalog). */
+    async searchAttributesRegistered(): Promise<boolean> {
+      return (await deps.searchAttributesRegistered?.().catch(() => false)) ?? false;
+    },
+
     submitVideoJob: classified(async (input: SubmitInput): Promise<SubmitOutput> => {
       const request = input.image_ref ? await withReferencedImage(input.request, input.image_ref) : input.request;
       const job = await deps.gateway.submit(request, { idempotencyKey: input.idempotency_key, signal: signal() });

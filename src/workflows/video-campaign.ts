@@ -12,6 +12,8 @@ import {
   continueAsNew,
   isCancellation,
   ParentClosePolicy,
+  patched,
+  upsertSearchAttributes,
   setHandler,
   startChild,
   workflowInfo,
@@ -29,7 +31,9 @@ import {
   type CampaignStatus,
   type CampaignVideo,
 } from './campaign-messages';
+import { VideoCampaignIdKey, VideoStatusKey } from '../search-attributes';
 import { GenerateVideo } from './generate-video';
+import { searchAttributesRegistered } from './video-activities';
 import { cancelReason, estimatedSpend } from './messages';
 import { failureDetails } from './video-failures';
 
@@ -37,6 +41,9 @@ import { failureDetails } from './video-failures';
 export function childWorkflowId(campaignId: string, rowId: string): string {
   return `${campaignId}/${rowId}`;
 }
+
+/** The patch that added search attributes to campaigns: see `patched()` below. */
+export const CAMPAIGN_SEARCH_ATTRIBUTES_PATCH = 'campaign-search-attributes';
 
 /** Children started per run before continuing as new, whatever the server suggests. */
 const CHILDREN_PER_RUN = 500;
@@ -49,6 +56,8 @@ export interface CampaignCarried {
   started_at_ms: number;
   paused: boolean;
   cancel_reason?: string;
+  /** The namespace has the video search attributes (checked once, by campaigns of version 2). */
+  search_attributes?: boolean;
 }
 
 /** What the catalog says a row will cost; 0 where it has no price (the budget cannot count those). */
@@ -110,6 +119,19 @@ export async function VideoCampaign(input: VideoCampaignInput, carried?: Campaig
   });
   setHandler(campaignPauseSignal, () => void (state.paused = true));
   setHandler(campaignResumeSignal, () => void (state.paused = false));
+
+  // Version 2 shows the campaign in the UI's search attributes. Campaigns started before it run on
+  // without (patched() is false when an old history replays), so a deploy never breaks them.
+  if (!carried && patched(CAMPAIGN_SEARCH_ATTRIBUTES_PATCH))
+    state.search_attributes = await searchAttributesRegistered();
+  const showStatus = (value: string) => {
+    if (!state.search_attributes) return;
+    upsertSearchAttributes([
+      { key: VideoCampaignIdKey, value: workflowInfo().workflowId },
+      { key: VideoStatusKey, value },
+    ]);
+  };
+  if (!carried) showStatus('running');
 
   // Children live in this scope: cancelling it asks each to cancel, and each cancels its upstream job.
   const children = new CancellationScope();
@@ -191,7 +213,9 @@ export async function VideoCampaign(input: VideoCampaignInput, carried?: Campaig
     await condition(() => running.size === 0 || !!state.cancel_reason);
     if (state.cancel_reason) children.cancel();
     await settle();
-    return result();
+    const final = result();
+    showStatus(final.status);
+    return final;
   } catch (error) {
     if (isCancellation(error)) await CancellationScope.nonCancellable(settle);
     throw error;
