@@ -5,6 +5,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund --omit=dev
 COPY tsconfig.json ./
 COPY src ./src
+EXPOSE 9464
 RUN mkdir -p /videos && chown node:node /videos
 ENV NODE_ENV=production
 USER node
