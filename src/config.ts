@@ -39,6 +39,17 @@ const WorkerEnv = z
       .string()
       .regex(/^[^\s:]+:\d+$|^\[[0-9a-f:]+\]:\d+$/i, 'must be host:port, e.g. 127.0.0.1:9464')
       .optional(),
+    /**
+     * Worker tuning for fleets (unset: the Temporal SDK's defaults). In poll_mode "activity" every job
+     * in flight holds an activity slot, so VIDEO_WORKER_MAX_ACTIVITIES bounds the jobs one worker watches.
+     */
+    VIDEO_WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().positive().optional(),
+    VIDEO_WORKER_MAX_WORKFLOW_TASKS: z.coerce.number().int().positive().optional(),
+    VIDEO_WORKER_MAX_ACTIVITIES: z.coerce.number().int().positive().optional(),
+    VIDEO_WORKER_MAX_LOCAL_ACTIVITIES: z.coerce.number().int().positive().optional(),
+    VIDEO_WORKER_WORKFLOW_POLLERS: z.coerce.number().int().positive().optional(),
+    VIDEO_WORKER_ACTIVITY_POLLERS: z.coerce.number().int().positive().optional(),
+    VIDEO_WORKER_REUSE_V8_CONTEXT: flag,
     /** Signs completion callbacks (Standard Webhooks: a whsec_ secret, or any string of 24+ characters). */
     VIDEO_CALLBACK_SECRET: z.string().min(24, 'must be at least 24 characters').optional(),
   })
@@ -52,6 +63,24 @@ const NO_SIMULATOR_IN_PRODUCTION =
   'VIDEO_API_BASE_URL is required when NODE_ENV=production (without it the worker would serve real traffic with the gateway simulator)';
 
 export type WorkerConfig = z.output<typeof WorkerEnv>;
+
+/** The worker options the VIDEO_WORKER_* variables set; the SDK's defaults for the rest. */
+export function workerTuning(config: WorkerConfig) {
+  const options = {
+    maxCachedWorkflows: config.VIDEO_WORKER_MAX_CACHED_WORKFLOWS,
+    maxConcurrentWorkflowTaskExecutions: config.VIDEO_WORKER_MAX_WORKFLOW_TASKS,
+    maxConcurrentActivityTaskExecutions: config.VIDEO_WORKER_MAX_ACTIVITIES,
+    maxConcurrentLocalActivityExecutions: config.VIDEO_WORKER_MAX_LOCAL_ACTIVITIES,
+    workflowTaskPollerBehavior: config.VIDEO_WORKER_WORKFLOW_POLLERS
+      ? { type: 'simple-maximum' as const, maximum: config.VIDEO_WORKER_WORKFLOW_POLLERS }
+      : undefined,
+    activityTaskPollerBehavior: config.VIDEO_WORKER_ACTIVITY_POLLERS
+      ? { type: 'simple-maximum' as const, maximum: config.VIDEO_WORKER_ACTIVITY_POLLERS }
+      : undefined,
+    reuseV8Context: config.VIDEO_WORKER_REUSE_V8_CONTEXT || undefined,
+  };
+  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+}
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';

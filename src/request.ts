@@ -81,6 +81,12 @@ const RawGenerateVideoInput = z
     /** The most this video may cost, in the catalog's credits, counting every attempt; absent: no cap. */
     max_credits: z.number().nonnegative().optional(),
     poll_interval: durationText('poll_interval', MIN_POLL_INTERVAL_MS, 600_000).default(5000),
+    /**
+     * How polls run: "timer" (default) sleeps on a durable timer and polls with a local activity per
+     * poll; "activity" polls inside one heartbeating activity that returns only when something changed,
+     * for fleets of thousands of jobs (fewer workflow tasks and history events).
+     */
+    poll_mode: z.enum(['timer', 'activity']).optional(),
     timeout: durationText('timeout', 1000, MAX_TIMEOUT_MS).default(3_600_000),
   })
   .strict();
@@ -122,6 +128,7 @@ export const GenerateVideoRequest = RawGenerateVideoInput.superRefine((input, ct
   max_credits: input.max_credits,
   callback_url: input.callback_url,
   poll_interval_ms: input.poll_interval,
+  poll_mode: input.poll_mode ?? 'timer',
   timeout_ms: input.timeout,
 }));
 export type GenerateVideoRequest = z.output<typeof GenerateVideoRequest>;

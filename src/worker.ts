@@ -8,7 +8,7 @@ import { gatewayRequestMetrics } from './operations/metrics';
 import { missingSearchAttributes } from './operations/search-attributes';
 import { tracingFromEnv, workerTracing } from './operations/tracing';
 import { createActivities, type ActivityDependencies } from './activities';
-import { loadWorkerConfig, type WorkerConfig } from './config';
+import { loadWorkerConfig, type WorkerConfig, workerTuning } from './config';
 import { createGateway } from './gateway';
 import { startSimulator, type GatewaySimulator } from './simulator/server';
 import { createStore } from './store';
@@ -107,7 +107,7 @@ async function main(): Promise<void> {
     namespace,
     taskQueue: config.VIDEO_TASK_QUEUE,
     dependencies,
-    tuning: tracing ? workerTracing(tracing) : undefined,
+    tuning: { ...workerTuning(config), ...(tracing ? workerTracing(tracing) : {}) },
   });
   console.log(
     `Worker polling task queue "${config.VIDEO_TASK_QUEUE}" on ${connectionOptions.address ?? 'localhost:7233'}` +

@@ -11,6 +11,7 @@ import { GatewayError } from '../gateway/errors';
 import type { SubmitRequest, VideoGateway } from '../gateway/types';
 import { INPUT_IMAGE_KEY, MAX_INPUT_IMAGE_BYTES, objectKey, type VideoStore } from '../store/types';
 import { classified } from './failures';
+import { jobChanged } from './watch';
 import { mirrorObject, type MirroredObject } from './mirror';
 import { METRIC } from '../operations/metrics';
 import { signWebhook } from '../operations/webhooks';
@@ -24,6 +25,7 @@ import type {
   MirrorInput,
   MirrorOutput,
   PollInput,
+  WatchInput,
   SubmitInput,
   SubmitOutput,
   UpstreamCopy,
@@ -83,6 +85,15 @@ export function createActivities(deps: ActivityDependencies) {
     }
   }
 
+  /** One status check; some answers leave the URL out of a finished job, so ask for one where the dialect can. */
+  async function checkJob(jobId: string): Promise<GatewayJob> {
+    const job = await deps.gateway.getJob(jobId, { signal: signal() });
+    if (job.status === 'succeeded' && !job.video_url && deps.gateway.freshDownloadUrl) {
+      job.video_url = await deps.gateway.freshDownloadUrl(job.job_id, { signal: signal() });
+    }
+    return job;
+  }
+
   return {
     /** The live catalog merged over the built-in one; the built-in one alone when the gateway has none. */
     async loadCatalog(): Promise<CatalogOutput> {
@@ -118,13 +129,23 @@ export function createActivities(deps: ActivityDependencies) {
       return deps.simulated ? { ...job, simulated: true } : job;
     }),
 
-    pollVideoJob: classified(async (input: PollInput): Promise<GatewayJob> => {
-      const job = await deps.gateway.getJob(input.job_id, { signal: signal() });
-      // Some status answers leave the URL out of a finished job; ask for one where the dialect can.
-      if (job.status === 'succeeded' && !job.video_url && deps.gateway.freshDownloadUrl) {
-        job.video_url = await deps.gateway.freshDownloadUrl(job.job_id, { signal: signal() });
+    pollVideoJob: classified((input: PollInput): Promise<GatewayJob> => checkJob(input.job_id)),
+
+    /**
+     * `poll_mode: "activity"`: the poll loop inside one heartbeating activity, which returns to the
+     * workflow only when something changed (the status word, a tenth of progress, an ending) or after
+     * `max_ms`. Far fewer workflow tasks and history events per job than a durable timer per poll;
+     * the workflow cancels it at once for a cancel or a fallback.
+     */
+    watchVideoJob: classified(async (input: WatchInput): Promise<GatewayJob> => {
+      const context = Context.current();
+      const started = Date.now();
+      for (;;) {
+        const job = await checkJob(input.job_id);
+        context.heartbeat();
+        if (jobChanged(job, input.last) || Date.now() - started >= input.max_ms) return job;
+        await context.sleep(input.poll_interval_ms); // rejects when the workflow cancels this activity
       }
-      return job;
     }),
 
     cancelVideoJob: classified(async (input: CancelInput): Promise<CancelOutput> => {

@@ -21,6 +21,15 @@ export interface PollInput {
   job_id: string;
 }
 
+export interface WatchInput {
+  job_id: string;
+  poll_interval_ms: number;
+  /** What the workflow saw last: the activity returns when the job differs from it. */
+  last: { upstream_status?: string; progress?: number };
+  /** Return after this long even if nothing changed (keeps each activity short and resumable). */
+  max_ms: number;
+}
+
 export interface CancelInput {
   job_id: string;
 }

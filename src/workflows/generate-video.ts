@@ -38,7 +38,7 @@ import {
   waitForSubmitUpdate,
 } from './messages';
 import { publish } from './publish';
-import { mirrorActivity, pollActivity, submitActivity } from './video-activities';
+import { mirrorActivity, pollActivity, submitActivity, WATCH_MAX_MS, watchActivity } from './video-activities';
 import { afterPollFailure, afterSubmitFailure, chainExhausted, factsOf, isFinal, videoFailure } from './video-failures';
 import { type CarriedState, VideoRun } from './video-run';
 import { checkedSetup } from './video-setup';
@@ -141,7 +141,10 @@ class VideoLoop {
         await this.submitting();
         continue;
       }
-      if (await this.waiting()) continue;
+      // A watch activity waits between polls itself; after failed rounds the loop backs off first.
+      if (run.request.poll_mode === 'timer' || run.state.poll_failures) {
+        if (await this.waiting()) continue;
+      }
       const job = await this.polling(live.job_id);
       if (!job) continue;
       const verdict = run.recordPoll(job, Date.now());
@@ -227,7 +230,17 @@ class VideoLoop {
   /** One status check; undefined when there is no news (the check failed, or a request interrupted it). */
   private async polling(jobId: string): Promise<GatewayJob | undefined> {
     const { run } = this;
-    const poll = pollActivity(run.remainingMs(Date.now()));
+    const remaining = run.remainingMs(Date.now());
+    const poll =
+      run.request.poll_mode === 'activity'
+        ? (input: { job_id: string }) =>
+            watchActivity(remaining)({
+              ...input,
+              poll_interval_ms: run.request.poll_interval_ms,
+              last: run.lastSeen(),
+              max_ms: Math.min(WATCH_MAX_MS, remaining),
+            })
+        : pollActivity(remaining);
     try {
       const job = await interruptible(
         () => poll({ job_id: jobId }),

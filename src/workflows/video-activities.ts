@@ -44,6 +44,25 @@ export function pollActivity(remainingMs: number) {
   }).pollVideoJob;
 }
 
+/** The longest one watch activity runs before reporting back, changed or not. */
+export const WATCH_MAX_MS = 2 * 60_000;
+
+/** poll_mode "activity": one activity per change; a worker that dies is noticed within the heartbeat timeout. */
+export function watchActivity(remainingMs: number) {
+  return proxyActivities<VideoActivities>({
+    startToCloseTimeout: WATCH_MAX_MS + 60_000,
+    scheduleToCloseTimeout: until(remainingMs),
+    heartbeatTimeout: '30s',
+    retry: {
+      initialInterval: '1s',
+      backoffCoefficient: 2,
+      maximumInterval: '30s',
+      maximumAttempts: 3,
+      nonRetryableErrorTypes: [FailureType.Unauthorized, FailureType.InvalidInput],
+    },
+  }).watchVideoJob;
+}
+
 export function mirrorActivity(remainingMs: number) {
   return proxyActivities<VideoActivities>({
     startToCloseTimeout: '15m',

@@ -31,6 +31,8 @@ export interface UpstreamView {
   progress_source?: VideoProgress['progress_source'];
   processing_since_ms?: number;
   upstream_status?: string;
+  /** The gateway's own last progress figure (poll_mode "activity" reports changes against it). */
+  raw_progress?: number;
 }
 
 /** What a run hands to the next one at continue-as-new. */
@@ -293,6 +295,7 @@ export class VideoRun {
   submitted(job: GatewayJob & { simulated?: boolean }): void {
     const live = this.live!;
     live.job_id = job.job_id;
+    if (this.state.upstream) this.state.upstream.upstream_status = job.upstream_status;
     if (job.simulated) this.state.simulated = true;
   }
 
@@ -305,6 +308,7 @@ export class VideoRun {
     const view = (this.state.upstream ??= { status: 'queued', progress: 0 });
     this.state.poll_failures = 0;
     view.upstream_status = job.upstream_status;
+    view.raw_progress = job.progress;
     if (job.status === 'succeeded' && job.video_url) live.provider_url = job.video_url;
     let unfamiliar: string | undefined;
     if (job.status === 'working' && !live.unfamiliar_statuses?.includes(job.upstream_status)) {
@@ -340,6 +344,11 @@ export class VideoRun {
     const failures = Math.min(this.state.poll_failures ?? 0, 4);
     const wait = failures ? Math.min(interval * 2 ** failures, Math.max(interval, 60_000)) : interval;
     return Math.min(wait, this.remainingMs(now));
+  }
+
+  /** What the workflow last saw of the live job, for a watch activity to compare against. */
+  lastSeen(): { upstream_status?: string; progress?: number } {
+    return { upstream_status: this.state.upstream?.upstream_status, progress: this.state.upstream?.raw_progress };
   }
 
   /** A status check failed and will be tried again at the next poll. */

@@ -121,3 +121,29 @@ describe('several videos, signed anew', () => {
     );
   });
 });
+
+describe('watching a job (poll_mode "activity")', () => {
+  const job = (extra: Partial<import('../../src/gateway/types').GatewayJob>) => ({
+    job_id: 'j',
+    status: 'processing' as const,
+    upstream_status: 'running',
+    ...extra,
+  });
+  test('report endings, new status words and progress steps; stay quiet otherwise', async () => {
+    const { jobChanged } = await import('../../src/activities/watch');
+    const last = { upstream_status: 'running', progress: 12 };
+    assert.equal(jobChanged(job({ progress: 19 }), last), false);
+    assert.equal(jobChanged(job({ progress: 20 }), last), true);
+    assert.equal(
+      jobChanged(job({ upstream_status: 'upscaling', status: 'working' as never, progress: 12 }), last),
+      true,
+    );
+    assert.equal(
+      jobChanged(job({ status: 'succeeded' as never, progress: 12 }), last),
+      false,
+      'no URL yet: still working',
+    );
+    assert.equal(jobChanged(job({ status: 'succeeded' as never, video_url: 'https://v', progress: 12 }), last), true);
+    assert.equal(jobChanged(job({ status: 'failed' as never, progress: 12 }), last), true);
+  });
+});

@@ -1,0 +1,235 @@
+/**
+ * `npm run bench -- fleet --n 1000 --job-seconds 60 [--mode timer|activity|both] [--server dev|cluster]`:
+ * N GenerateVideo started through the client against one worker process (`src/worker.ts`, configured by
+ * environment as in production), the gateway simulator and a Temporal server (the dev server, or
+ * temporal-server on PostgreSQL), all on this machine. Prints figures, never pass/fail.
+ */
+import { Command } from 'commander';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { VideoClient } from '../src/client';
+import { startCluster } from '../src/cluster';
+import { startDevServer } from '../src/dev-server';
+import { startSimulator, type GatewaySimulator } from '../src/simulator/server';
+
+const ROOT = join(__dirname, '..');
+const TICKS = 100; // clock ticks per second for /proc/<pid>/stat on Linux
+
+interface FleetOptions {
+  n: number;
+  jobSeconds: number;
+  mode: 'timer' | 'activity' | 'both';
+  server: 'dev' | 'cluster';
+  pollInterval: number;
+}
+
+/** CPU seconds (user + system) of a process and its peak RSS in MB, from /proc. */
+function processFigures(pid: number): { cpu: number; peakRssMb: number } {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    const cpu = (Number(stat[11]) + Number(stat[12])) / TICKS;
+    const hwm = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return { cpu, peakRssMb: hwm ? Number(hwm[1]) / 1024 : 0 };
+  } catch {
+    return { cpu: 0, peakRssMb: 0 };
+  }
+}
+
+/** Processes whose command line contains every one of `parts` (the server, PostgreSQL). */
+function findProcesses(...parts: string[]): number[] {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((pid) => {
+      try {
+        const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+        return parts.every((p) => cmd.includes(p));
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+const percentile = (values: number[], p: number) => {
+  if (!values.length) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+};
+
+async function spawnWorker(
+  address: string,
+  simulator: GatewaySimulator,
+  taskQueue: string,
+  env: Record<string, string>,
+) {
+  const store = mkdtempSync(join(tmpdir(), 'fleet-store-'));
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      TEMPORAL_ADDRESS: address,
+      TEMPORAL_NAMESPACE: 'default',
+      VIDEO_API_BASE_URL: simulator.url,
+      VIDEO_API_KEY: simulator.apiKey,
+      VIDEO_API_DIALECT: 'infery',
+      VIDEO_STORE: store,
+      VIDEO_TASK_QUEUE: taskQueue,
+      VIDEO_MIRROR_ALLOW_LOOPBACK: '1',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (d) => (output += d));
+  child.stderr!.on('data', (d) => (output = `${output}${d}`.slice(-5000)));
+  const deadline = Date.now() + 120_000;
+  while (!output.includes('Worker polling')) {
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`worker did not start: ${output}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return { child, store };
+}
+
+/** Run `count` tasks, at most `width` at a time. */
+async function pool<T>(count: number, width: number, task: (i: number) => Promise<T>): Promise<T[]> {
+  const results: T[] = new Array(count);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(width, count) }, async () => {
+      while (next < count) {
+        const i = next++;
+        results[i] = await task(i);
+      }
+    }),
+  );
+  return results;
+}
+
+async function runFleet(
+  mode: 'timer' | 'activity',
+  options: FleetOptions,
+  server: { address: string; pids: () => number[] },
+): Promise<[string, string][]> {
+  const queuedMs = 1000;
+  const simulator = await startSimulator({ queuedMs, processingMs: options.jobSeconds * 1000 - queuedMs });
+  const taskQueue = `fleet-${mode}-${Date.now()}`;
+  const workerEnv: Record<string, string> = {
+    // Every job in flight holds an activity slot in activity mode.
+    ...(mode === 'activity' ? { VIDEO_WORKER_MAX_ACTIVITIES: String(options.n + 200) } : {}),
+  };
+  for (const [key, value] of Object.entries(process.env))
+    if (key.startsWith('VIDEO_WORKER_') && value) workerEnv[key] = value;
+  const { child, store } = await spawnWorker(server.address, simulator, taskQueue, workerEnv);
+  const connection = await Connection.connect({ address: server.address });
+  const videos = new VideoClient(new Client({ connection }), { taskQueue });
+  const serverCpuBefore = server.pids().reduce((sum, pid) => sum + processFigures(pid).cpu, 0);
+  const workerBefore = processFigures(child.pid!);
+  try {
+    const started = Date.now();
+    const jobs = await pool(options.n, 50, (i) =>
+      videos.start({
+        prompt: `fleet ${mode} ${i}`,
+        poll_interval: `${options.pollInterval}ms`,
+        poll_mode: mode,
+        timeout: '1h',
+      }),
+    );
+    const startSeconds = (Date.now() - started) / 1000;
+    const outcomes = await pool(jobs.length, 200, (i) =>
+      jobs[i].result().then(
+        () => true,
+        () => false,
+      ),
+    );
+    const wallSeconds = (Date.now() - started) / 1000;
+    const worker = processFigures(child.pid!);
+    const serverCpu = server.pids().reduce((sum, pid) => sum + processFigures(pid).cpu, 0) - serverCpuBefore;
+
+    const gaps: number[] = [];
+    const lags: number[] = [];
+    let providerCalls = 0;
+    for (const job of simulator.jobs.values()) {
+      const calls = simulator.calls.filter(
+        (c) => c.job_id === job.id && c.route !== 'video' && c.route !== 'thumbnail',
+      );
+      providerCalls += calls.length;
+      const polls = calls.filter((c) => c.route === 'status').map((c) => c.at);
+      polls.slice(1).forEach((at, i) => gaps.push(at - polls[i]));
+      const done = job.created_ms + job.queued_ms + job.processing_ms;
+      const detected = polls.find((at) => at >= done);
+      if (detected !== undefined) lags.push(detected - done);
+    }
+    const histories = await Promise.all(
+      jobs.slice(0, 5).map(async (j) => (await j.handle.fetchHistory()).events?.length ?? 0),
+    );
+    const floor = 1 + Math.ceil(options.jobSeconds / (options.pollInterval / 1000));
+    const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+    return [
+      ['start rate', `${(options.n / startSeconds).toFixed(0)} workflows/s`],
+      ['completed', `${outcomes.filter(Boolean).length}/${options.n} in ${wallSeconds.toFixed(0)} s`],
+      ['submits', `${simulator.callsTo('submit').length}`],
+      ['poll gap p50 / p99 / max', `${s(percentile(gaps, 50))} / ${s(percentile(gaps, 99))} / ${s(Math.max(...gaps))}`],
+      ['detection lag p50 / p99', `${s(percentile(lags, 50))} / ${s(percentile(lags, 99))}`],
+      ['provider calls per video (floor)', `${(providerCalls / options.n).toFixed(2)} (${floor})`],
+      ['worker peak RSS', `${worker.peakRssMb.toFixed(0)} MB`],
+      ['worker CPU', `${(worker.cpu - workerBefore.cpu).toFixed(0)} s`],
+      ['server CPU', `${serverCpu.toFixed(0)} s`],
+      ['history events per workflow', `${Math.min(...histories)}-${Math.max(...histories)}`],
+    ];
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    await connection.close();
+    await simulator.close();
+    rmSync(store, { recursive: true, force: true });
+  }
+}
+
+export async function fleet(argv: string[]): Promise<void> {
+  const options = new Command('fleet')
+    .option('--n <n>', 'workflows in flight', (v) => Number(v), 1000)
+    .option('--job-seconds <s>', 'how long each upstream job takes', (v) => Number(v), 60)
+    .option('--mode <mode>', 'timer | activity | both', 'timer')
+    .option('--server <server>', 'dev (the dev server) | cluster (temporal-server on PostgreSQL)', 'dev')
+    .option('--poll-interval <ms>', 'poll interval in ms', (v) => Number(v), 5000)
+    .parse(argv, { from: 'user' })
+    .opts<FleetOptions>();
+  const server =
+    options.server === 'cluster'
+      ? await startCluster({ log: (line) => console.error(line) }).then((c) => ({
+          address: c.address,
+          stop: c.stop,
+          pids: () => [
+            ...findProcesses('server', '--root', 'temporal-cluster-'),
+            ...findProcesses('postgres', 'temporal-cluster-'),
+          ],
+        }))
+      : await startDevServer({ dbFilename: join(mkdtempSync(join(tmpdir(), 'fleet-db-')), 'temporal.db') }).then(
+          (d) => ({
+            address: d.address,
+            stop: d.stop,
+            pids: () => findProcesses('start-dev', `--port ${d.address.split(':').pop()}`),
+          }),
+        );
+  try {
+    const modes = options.mode === 'both' ? (['timer', 'activity'] as const) : [options.mode as 'timer' | 'activity'];
+    const columns: [string, [string, string][]][] = [];
+    for (const mode of modes) columns.push([mode, await runFleet(mode, options, server)]);
+    console.log(
+      `\nfleet: N=${options.n}, ${options.jobSeconds} s jobs, ${options.pollInterval} ms polls, ${options.server} server`,
+    );
+    console.log(`${''.padEnd(34)}${columns.map(([mode]) => mode.padEnd(34)).join('')}`);
+    for (let row = 0; row < columns[0][1].length; row++) {
+      console.log(
+        `${columns[0][1][row][0].padEnd(34)}${columns.map(([, figures]) => figures[row][1].padEnd(34)).join('')}`,
+      );
+    }
+  } finally {
+    await server.stop();
+  }
+}
+
+export type { ChildProcess };

@@ -1,0 +1,15 @@
+/** When a watched job is worth telling the workflow about. Pure: unit-tested. */
+import type { GatewayJob } from '../gateway/types';
+
+/** Progress is reported to the workflow in steps of this many percent. */
+export const PROGRESS_STEP = 10;
+
+/** The job ended, its status word changed, or its progress crossed a step. */
+export function jobChanged(job: GatewayJob, last: { upstream_status?: string; progress?: number }): boolean {
+  // A success counts once it has a URL; without one it is still "working" (as the workflow judges it).
+  if ((job.status === 'succeeded' && job.video_url) || job.status === 'failed' || job.status === 'cancelled')
+    return true;
+  if (job.upstream_status !== last.upstream_status) return true;
+  const step = (progress: number | undefined) => Math.floor((progress ?? 0) / PROGRESS_STEP);
+  return step(job.progress) !== step(last.progress);
+}
