@@ -23,6 +23,7 @@ describe('poll_mode "activity" (infrai)', () => {
     (await world.client.workflow.getHandle(workflowId).fetchHistory()).events?.length ?? 0;
 
   test('the same video as the timer loop, with polls at the same cadence and far fewer events', async () => {
+    world.simulator.configure({ queuedMs: 300, processingMs: 12_000 });
     const timer = await world.videos.start({ prompt: 'timer mode', poll_interval: '300ms' });
     const activity = await world.videos.start({
       prompt: 'activity mode',
@@ -33,7 +34,7 @@ describe('poll_mode "activity" (infrai)', () => {
     assert.equal(a.status, 'succeeded');
     assert.equal(b.status, 'succeeded');
     const polls = (jobId: string) => world.simulator.callsTo('status').filter((c) => c.job_id === jobId).length;
-    assert.ok(polls(b.job_id) >= 4, `the watch activity polled ${polls(b.job_id)} times`);
+    assert.ok(polls(b.job_id) >= 8, `the watch activity polled ${polls(b.job_id)} times`);
     const [timerEvents, activityEvents] = [await eventsOf(timer.workflowId), await eventsOf(activity.workflowId)];
     assert.ok(activityEvents * 2 < timerEvents, `activity mode ${activityEvents} events, timer mode ${timerEvents}`);
   });
