@@ -141,10 +141,11 @@ export function createActivities(deps: ActivityDependencies) {
       const context = Context.current();
       const started = Date.now();
       for (;;) {
+        // The workflow has just seen the job (a poll or the submit): wait first, as the timer loop does.
+        await context.sleep(input.poll_interval_ms); // rejects when the workflow cancels this activity
         const job = await checkJob(input.job_id);
         context.heartbeat();
         if (jobChanged(job, input.last) || Date.now() - started >= input.max_ms) return job;
-        await context.sleep(input.poll_interval_ms); // rejects when the workflow cancels this activity
       }
     }),
 

@@ -1,8 +1,11 @@
 /** When a watched job is worth telling the workflow about. Pure: unit-tested. */
 import type { GatewayJob } from '../gateway/types';
 
-/** Progress is reported to the workflow in steps of this many percent. */
-export const PROGRESS_STEP = 10;
+/**
+ * Progress is reported to the workflow in steps of this many percent: a quarter keeps the workflow
+ * informed (progress query, UI) at about four wake-ups per job, where every poll would be one each.
+ */
+export const PROGRESS_STEP = 25;
 
 /** The job ended, its status word changed, or its progress crossed a step. */
 export function jobChanged(job: GatewayJob, last: { upstream_status?: string; progress?: number }): boolean {

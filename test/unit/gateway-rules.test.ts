@@ -132,8 +132,8 @@ describe('watching a job (poll_mode "activity")', () => {
   test('report endings, new status words and progress steps; stay quiet otherwise', async () => {
     const { jobChanged } = await import('../../src/activities/watch');
     const last = { upstream_status: 'running', progress: 12 };
-    assert.equal(jobChanged(job({ progress: 19 }), last), false);
-    assert.equal(jobChanged(job({ progress: 20 }), last), true);
+    assert.equal(jobChanged(job({ progress: 24 }), last), false);
+    assert.equal(jobChanged(job({ progress: 25 }), last), true);
     assert.equal(
       jobChanged(job({ upstream_status: 'upscaling', status: 'working' as never, progress: 12 }), last),
       true,
