@@ -24,6 +24,7 @@ interface FleetOptions {
   mode: 'timer' | 'activity' | 'both';
   server: 'dev' | 'cluster';
   pollInterval: number;
+  maxRps?: number;
 }
 
 /** CPU seconds (user + system) of a process and its peak RSS in MB, from /proc. */
@@ -123,6 +124,7 @@ async function runFleet(
   for (const [key, value] of Object.entries(process.env))
     if (key.startsWith('VIDEO_WORKER_') && value) workerEnv[key] = value;
   const { child, store } = await spawnWorker(server.address, simulator, taskQueue, workerEnv);
+  if (options.maxRps) workerEnv.VIDEO_API_MAX_RPS = String(options.maxRps);
   const connection = await Connection.connect({ address: server.address });
   const videos = new VideoClient(new Client({ connection }), { taskQueue });
   const serverCpuBefore = server.pids().reduce((sum, pid) => sum + processFigures(pid).cpu, 0);
@@ -162,6 +164,14 @@ async function runFleet(
       const detected = polls.find((at) => at >= done);
       if (detected !== undefined) lags.push(detected - done);
     }
+    // The busiest second the gateway saw (API calls only: downloads are storage, not the API).
+    const perSecond = new Map<number, number>();
+    for (const call of simulator.calls) {
+      if (call.route === 'video' || call.route === 'thumbnail') continue;
+      const second = Math.floor(call.at / 1000);
+      perSecond.set(second, (perSecond.get(second) ?? 0) + 1);
+    }
+    const busiest = Math.max(...perSecond.values());
     const histories = await Promise.all(
       jobs.slice(0, 5).map(async (j) => (await j.handle.fetchHistory()).events?.length ?? 0),
     );
@@ -173,6 +183,7 @@ async function runFleet(
       ['submits', `${simulator.callsTo('submit').length}`],
       ['poll gap p50 / p99 / max', `${s(percentile(gaps, 50))} / ${s(percentile(gaps, 99))} / ${s(Math.max(...gaps))}`],
       ['detection lag p50 / p99', `${s(percentile(lags, 50))} / ${s(percentile(lags, 99))}`],
+      ['busiest second at the gateway', `${busiest} requests${options.maxRps ? ` (budget ${options.maxRps}/s)` : ''}`],
       ['provider calls per video (floor)', `${(providerCalls / options.n).toFixed(2)} (${floor})`],
       ['worker peak RSS', `${worker.peakRssMb.toFixed(0)} MB`],
       ['worker CPU', `${(worker.cpu - workerBefore.cpu).toFixed(0)} s`],
@@ -195,6 +206,7 @@ export async function fleet(argv: string[]): Promise<void> {
     .option('--mode <mode>', 'timer | activity | both', 'timer')
     .option('--server <server>', 'dev (the dev server) | cluster (temporal-server on PostgreSQL)', 'dev')
     .option('--poll-interval <ms>', 'poll interval in ms', (v) => Number(v), 5000)
+    .option('--max-rps <n>', 'VIDEO_API_MAX_RPS for the worker (the gateway budget)', (v) => Number(v))
     .parse(argv, { from: 'user' })
     .opts<FleetOptions>();
   const server =
@@ -219,7 +231,8 @@ export async function fleet(argv: string[]): Promise<void> {
     const columns: [string, [string, string][]][] = [];
     for (const mode of modes) columns.push([mode, await runFleet(mode, options, server)]);
     console.log(
-      `\nfleet: N=${options.n}, ${options.jobSeconds} s jobs, ${options.pollInterval} ms polls, ${options.server} server`,
+      `\nfleet: N=${options.n}, ${options.jobSeconds} s jobs, ${options.pollInterval} ms polls, ${options.server} server` +
+        (options.maxRps ? `, budget ${options.maxRps} requests/s` : ''),
     );
     console.log(`${''.padEnd(34)}${columns.map(([mode]) => mode.padEnd(34)).join('')}`);
     for (let row = 0; row < columns[0][1].length; row++) {

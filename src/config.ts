@@ -39,6 +39,10 @@ const WorkerEnv = z
       .string()
       .regex(/^[^\s:]+:\d+$|^\[[0-9a-f:]+\]:\d+$/i, 'must be host:port, e.g. 127.0.0.1:9464')
       .optional(),
+    /** The gateway's request budget for the whole deployment, in requests per second (per API key). */
+    VIDEO_API_MAX_RPS: z.coerce.number().positive().optional(),
+    /** How many workers share VIDEO_API_MAX_RPS: each takes an equal part. */
+    VIDEO_WORKER_COUNT: z.coerce.number().int().positive().default(1),
     /**
      * Worker tuning for fleets (unset: the Temporal SDK's defaults). In poll_mode "activity" every job
      * in flight holds an activity slot, so VIDEO_WORKER_MAX_ACTIVITIES bounds the jobs one worker watches.

@@ -10,6 +10,7 @@ import { tracingFromEnv, workerTracing } from './operations/tracing';
 import { createActivities, type ActivityDependencies } from './activities';
 import { loadWorkerConfig, type WorkerConfig, workerTuning } from './config';
 import { createGateway } from './gateway';
+import { RateBudget } from './gateway/rate-budget';
 import { startSimulator, type GatewaySimulator } from './simulator/server';
 import { createStore } from './store';
 
@@ -77,6 +78,9 @@ export async function dependenciesFromConfig(
         baseUrl,
         apiKey: apiKey!,
         observe: gatewayRequestMetrics(Runtime.instance().metricMeter),
+        budget: config.VIDEO_API_MAX_RPS
+          ? new RateBudget(config.VIDEO_API_MAX_RPS / config.VIDEO_WORKER_COUNT)
+          : undefined,
       }),
       store: await createStore(config.VIDEO_STORE),
       download: {

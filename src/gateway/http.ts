@@ -5,6 +5,7 @@
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { z } from 'zod';
 import { FailureType } from '../contract';
+import type { RateBudget } from './rate-budget';
 import { classifyHttpError, classifyNetworkError, excerpt, GatewayError } from './errors';
 
 export interface GatewayHttpOptions {
@@ -12,6 +13,8 @@ export interface GatewayHttpOptions {
   apiKey: string;
   /** Per-request limit, so a hung gateway fails the activity attempt instead of its whole timeout. */
   requestTimeoutMs?: number;
+  /** Every request waits for its turn in this budget (VIDEO_API_MAX_RPS). */
+  budget?: RateBudget;
   /** Told about every request when it ends (metrics); never given the key, a body or a query. */
   observe?: (event: { operation: string; status: number; durationMs: number }) => void;
 }
@@ -89,6 +92,7 @@ export class GatewayHttp {
     let status = 0;
     let text: string;
     let retryAfter: string | null;
+    await this.options.budget?.acquire();
     const started = performance.now();
     try {
       const response = await fetch(this.url(path, options.query), { method, headers, body, signal });
