@@ -123,8 +123,8 @@ async function runFleet(
   };
   for (const [key, value] of Object.entries(process.env))
     if (key.startsWith('VIDEO_WORKER_') && value) workerEnv[key] = value;
-  const { child, store } = await spawnWorker(server.address, simulator, taskQueue, workerEnv);
   if (options.maxRps) workerEnv.VIDEO_API_MAX_RPS = String(options.maxRps);
+  const { child, store } = await spawnWorker(server.address, simulator, taskQueue, workerEnv);
   const connection = await Connection.connect({ address: server.address });
   const videos = new VideoClient(new Client({ connection }), { taskQueue });
   const serverCpuBefore = server.pids().reduce((sum, pid) => sum + processFigures(pid).cpu, 0);
@@ -219,13 +219,11 @@ export async function fleet(argv: string[]): Promise<void> {
             ...findProcesses('postgres', 'temporal-cluster-'),
           ],
         }))
-      : await startDevServer({ dbFilename: join(mkdtempSync(join(tmpdir(), 'fleet-db-')), 'temporal.db') }).then(
-          (d) => ({
-            address: d.address,
-            stop: d.stop,
-            pids: () => findProcesses('start-dev', `--port ${d.address.split(':').pop()}`),
-          }),
-        );
+      : await startDevServer().then((d) => ({
+          address: d.address,
+          stop: d.stop,
+          pids: () => findProcesses('start-dev', `--port ${d.address.split(':').pop()}`),
+        }));
   try {
     const modes = options.mode === 'both' ? (['timer', 'activity'] as const) : [options.mode as 'timer' | 'activity'];
     const columns: [string, [string, string][]][] = [];
