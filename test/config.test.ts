@@ -71,3 +71,31 @@ describe('worker configuration: empty and production', () => {
     assert.equal(loadWorkerConfig({ NODE_ENV: 'development' }).VIDEO_API_BASE_URL, undefined);
   });
 });
+
+describe('fleet settings', () => {
+  test('VIDEO_WORKER_* become worker options; unset ones keep the SDK defaults', async () => {
+    const { workerTuning } = await import('../src/config');
+    assert.deepEqual(workerTuning(loadWorkerConfig({})), {});
+    const tuned = workerTuning(
+      loadWorkerConfig({
+        VIDEO_WORKER_MAX_CACHED_WORKFLOWS: '2000',
+        VIDEO_WORKER_MAX_ACTIVITIES: '1200',
+        VIDEO_WORKER_WORKFLOW_POLLERS: '4',
+        VIDEO_WORKER_REUSE_V8_CONTEXT: '1',
+      }),
+    );
+    assert.deepEqual(tuned, {
+      maxCachedWorkflows: 2000,
+      maxConcurrentActivityTaskExecutions: 1200,
+      workflowTaskPollerBehavior: { type: 'simple-maximum', maximum: 4 },
+      reuseV8Context: true,
+    });
+  });
+
+  test('VIDEO_API_MAX_RPS is split by VIDEO_WORKER_COUNT; bad values are refused', () => {
+    const config = loadWorkerConfig({ VIDEO_API_MAX_RPS: '100', VIDEO_WORKER_COUNT: '4' });
+    assert.equal(config.VIDEO_API_MAX_RPS! / config.VIDEO_WORKER_COUNT, 25);
+    assert.throws(() => loadWorkerConfig({ VIDEO_API_MAX_RPS: '0' }), /VIDEO_API_MAX_RPS/);
+    assert.throws(() => loadWorkerConfig({ VIDEO_WORKER_MAX_ACTIVITIES: 'many' }), /VIDEO_WORKER_MAX_ACTIVITIES/);
+  });
+});
