@@ -23,7 +23,7 @@ interface FleetOptions {
   jobSeconds: number;
   mode: 'timer' | 'activity' | 'both';
   server: 'dev' | 'cluster';
-  pollInterval: number;
+  pollInterval: number | 'auto';
   maxRps?: number;
 }
 
@@ -134,7 +134,7 @@ async function runFleet(
     const jobs = await pool(options.n, 50, (i) =>
       videos.start({
         prompt: `fleet ${mode} ${i}`,
-        poll_interval: `${options.pollInterval}ms`,
+        poll_interval: options.pollInterval === 'auto' ? 'auto' : `${options.pollInterval}ms`,
         poll_mode: mode,
         timeout: '1h',
       }),
@@ -175,7 +175,8 @@ async function runFleet(
     const histories = await Promise.all(
       jobs.slice(0, 5).map(async (j) => (await j.handle.fetchHistory()).events?.length ?? 0),
     );
-    const floor = 1 + Math.ceil(options.jobSeconds / (options.pollInterval / 1000));
+    const intervalSeconds = options.pollInterval === 'auto' ? 5 : options.pollInterval / 1000;
+    const floor = 1 + Math.ceil(options.jobSeconds / intervalSeconds);
     const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
     return [
       ['start rate', `${(options.n / startSeconds).toFixed(0)} workflows/s`],
@@ -205,7 +206,7 @@ export async function fleet(argv: string[]): Promise<void> {
     .option('--job-seconds <s>', 'how long each upstream job takes', (v) => Number(v), 60)
     .option('--mode <mode>', 'timer | activity | both', 'timer')
     .option('--server <server>', 'dev (the dev server) | cluster (temporal-server on PostgreSQL)', 'dev')
-    .option('--poll-interval <ms>', 'poll interval in ms', (v) => Number(v), 5000)
+    .option('--poll-interval <ms>', 'poll interval in ms, or auto', (v) => (v === 'auto' ? 'auto' : Number(v)), 5000)
     .option('--max-rps <n>', 'VIDEO_API_MAX_RPS for the worker (the gateway budget)', (v) => Number(v))
     .parse(argv, { from: 'user' })
     .opts<FleetOptions>();
@@ -229,7 +230,7 @@ export async function fleet(argv: string[]): Promise<void> {
     const columns: [string, [string, string][]][] = [];
     for (const mode of modes) columns.push([mode, await runFleet(mode, options, server)]);
     console.log(
-      `\nfleet: N=${options.n}, ${options.jobSeconds} s jobs, ${options.pollInterval} ms polls, ${options.server} server` +
+      `\nfleet: N=${options.n}, ${options.jobSeconds} s jobs, ${options.pollInterval}${options.pollInterval === 'auto' ? '' : ' ms'} polls, ${options.server} server` +
         (options.maxRps ? `, budget ${options.maxRps} requests/s` : ''),
     );
     console.log(`${''.padEnd(34)}${columns.map(([mode]) => mode.padEnd(34)).join('')}`);

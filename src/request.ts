@@ -80,7 +80,10 @@ const RawGenerateVideoInput = z
       .optional(),
     /** The most this video may cost, in the catalog's credits, counting every attempt; absent: no cap. */
     max_credits: z.number().nonnegative().optional(),
-    poll_interval: durationText('poll_interval', MIN_POLL_INTERVAL_MS, 600_000).default(5000),
+    /** A duration, or "auto": sleep until the model usually finishes, then poll every 5 s. */
+    poll_interval: z
+      .union([z.literal('auto'), durationText('poll_interval', MIN_POLL_INTERVAL_MS, 600_000)])
+      .default(5000),
     /**
      * How polls run: "timer" (default) sleeps on a durable timer and polls with a local activity per
      * poll; "activity" polls inside one heartbeating activity that returns only when something changed,
@@ -127,7 +130,8 @@ export const GenerateVideoRequest = RawGenerateVideoInput.superRefine((input, ct
   idempotency_key: input.idempotency_key,
   max_credits: input.max_credits,
   callback_url: input.callback_url,
-  poll_interval_ms: input.poll_interval,
+  poll_interval_ms: input.poll_interval === 'auto' ? 5000 : input.poll_interval,
+  adaptive_polling: input.poll_interval === 'auto',
   poll_mode: input.poll_mode ?? 'timer',
   timeout_ms: input.timeout,
 }));

@@ -11,7 +11,7 @@ import { GatewayError } from '../gateway/errors';
 import type { SubmitRequest, VideoGateway } from '../gateway/types';
 import { INPUT_IMAGE_KEY, MAX_INPUT_IMAGE_BYTES, objectKey, type VideoStore } from '../store/types';
 import { classified } from './failures';
-import { jobChanged } from './watch';
+import { JobDurations, jobChanged } from './watch';
 import { mirrorObject, type MirroredObject } from './mirror';
 import { METRIC } from '../operations/metrics';
 import { signWebhook } from '../operations/webhooks';
@@ -52,6 +52,7 @@ export function createActivities(deps: ActivityDependencies) {
   const catalogTtlMs = deps.catalogTtlMs ?? 10 * 60_000;
   let cachedCatalog: { at: number; value: CatalogOutput } | undefined;
   const signal = () => Context.current().cancellationSignal;
+  const durations = new JobDurations();
 
   /** A stored input image goes to the gateway as a URL it can fetch (S3) or inline bytes (infery). */
   async function withReferencedImage(request: SubmitRequest, key: string): Promise<SubmitRequest> {
@@ -86,10 +87,13 @@ export function createActivities(deps: ActivityDependencies) {
   }
 
   /** One status check; some answers leave the URL out of a finished job, so ask for one where the dialect can. */
-  async function checkJob(jobId: string): Promise<GatewayJob> {
-    const job = await deps.gateway.getJob(jobId, { signal: signal() });
+  async function checkJob(input: PollInput): Promise<GatewayJob> {
+    const job = await deps.gateway.getJob(input.job_id, { signal: signal() });
     if (job.status === 'succeeded' && !job.video_url && deps.gateway.freshDownloadUrl) {
       job.video_url = await deps.gateway.freshDownloadUrl(job.job_id, { signal: signal() });
+    }
+    if (job.status === 'succeeded' && input.model && input.submitted_at_ms) {
+      durations.record(input.model, (Date.now() - input.submitted_at_ms) / 1000);
     }
     return job;
   }
@@ -115,7 +119,7 @@ export function createActivities(deps: ActivityDependencies) {
         });
       }
       cachedCatalog = { at: Date.now(), value };
-      return { ...value, search_attributes: searchAttributes ?? false };
+      return { ...value, search_attributes: searchAttributes ?? false, typical_seconds: durations.typical() };
     },
 
     /** Whether the namespace has the video search attributes (campaigns ask; videos learn it with the catalog). */
@@ -129,7 +133,7 @@ export function createActivities(deps: ActivityDependencies) {
       return deps.simulated ? { ...job, simulated: true } : job;
     }),
 
-    pollVideoJob: classified((input: PollInput): Promise<GatewayJob> => checkJob(input.job_id)),
+    pollVideoJob: classified((input: PollInput): Promise<GatewayJob> => checkJob(input)),
 
     /**
      * `poll_mode: "activity"`: the poll loop inside one heartbeating activity, which returns to the
@@ -143,7 +147,7 @@ export function createActivities(deps: ActivityDependencies) {
       for (;;) {
         // The workflow has just seen the job (a poll or the submit): wait first, as the timer loop does.
         await context.sleep(input.poll_interval_ms); // rejects when the workflow cancels this activity
-        const job = await checkJob(input.job_id);
+        const job = await checkJob(input);
         context.heartbeat();
         if (jobChanged(job, input.last) || Date.now() - started >= input.max_ms) return job;
       }

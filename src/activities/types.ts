@@ -19,10 +19,12 @@ export interface SubmitOutput extends GatewayJob {
 
 export interface PollInput {
   job_id: string;
+  /** When the job was submitted and on which model: a finished job teaches the worker how long it takes. */
+  submitted_at_ms?: number;
+  model?: string;
 }
 
-export interface WatchInput {
-  job_id: string;
+export interface WatchInput extends PollInput {
   poll_interval_ms: number;
   /** What the workflow saw last: the activity returns when the job differs from it. */
   last: { upstream_status?: string; progress?: number };
@@ -83,6 +85,8 @@ export interface CatalogOutput {
   problem?: string;
   /** What the configured gateway can do (absent in histories recorded before it was reported). */
   capabilities?: GatewayCapabilities;
+  /** How long each model's jobs took lately in this worker (seconds), for poll_interval "auto". */
+  typical_seconds?: Record<string, number>;
   /** The namespace has the video search attributes, so the workflow may upsert them. */
   search_attributes?: boolean;
 }

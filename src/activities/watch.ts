@@ -16,3 +16,20 @@ export function jobChanged(job: GatewayJob, last: { upstream_status?: string; pr
   const step = (progress: number | undefined) => Math.floor((progress ?? 0) / PROGRESS_STEP);
   return step(job.progress) !== step(last.progress);
 }
+
+/**
+ * How long each model's jobs take, learned from the jobs this worker saw finish: an exponentially
+ * weighted mean (recent jobs count most), so `poll_interval: "auto"` follows a provider that slows down.
+ */
+export class JobDurations {
+  private readonly means = new Map<string, number>();
+
+  record(model: string, seconds: number, weight = 0.2): void {
+    const mean = this.means.get(model);
+    this.means.set(model, mean === undefined ? seconds : mean + weight * (seconds - mean));
+  }
+
+  typical(): Record<string, number> {
+    return Object.fromEntries([...this.means].map(([model, mean]) => [model, Math.round(mean * 10) / 10]));
+  }
+}

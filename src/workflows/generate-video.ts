@@ -23,6 +23,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { FailureType } from '../contract';
+import type { PollInput } from '../activities/types';
 import type { GatewayJob } from '../gateway/types';
 import { parseGenerateVideoInput, type GenerateVideoInput } from '../request';
 import { interruptible, INTERRUPTED, rethrowCancellation } from './interruptible';
@@ -142,7 +143,7 @@ class VideoLoop {
         continue;
       }
       // A watch activity waits between polls itself; after failed rounds the loop backs off first.
-      if (run.request.poll_mode === 'timer' || run.state.poll_failures) {
+      if (run.request.poll_mode === 'timer' || run.state.poll_failures || run.sleepsBeforePolling(Date.now())) {
         if (await this.waiting()) continue;
       }
       const job = await this.polling(live.job_id);
@@ -233,7 +234,7 @@ class VideoLoop {
     const remaining = run.remainingMs(Date.now());
     const poll =
       run.request.poll_mode === 'activity'
-        ? (input: { job_id: string }) =>
+        ? (input: PollInput) =>
             watchActivity(remaining)({
               ...input,
               poll_interval_ms: run.request.poll_interval_ms,
@@ -242,8 +243,9 @@ class VideoLoop {
             })
         : pollActivity(remaining);
     try {
+      const live = run.live!;
       const job = await interruptible(
-        () => poll({ job_id: jobId }),
+        () => poll({ job_id: jobId, model: live.model, submitted_at_ms: Date.parse(live.started_at) }),
         () => run.hasRequest,
       );
       if (job === INTERRUPTED) return undefined;

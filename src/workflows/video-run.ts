@@ -52,6 +52,8 @@ export interface CarriedState {
   rejected_requests: VideoProgress['rejected_requests'];
   poll_failures?: number;
   simulated?: boolean;
+  /** How long each model's jobs took lately (seconds), as the worker learned it: poll_interval "auto". */
+  typical_seconds?: Record<string, number>;
   /** The namespace has the video search attributes: they are upserted at state changes. */
   search_attributes?: boolean;
   /** The campaign this video belongs to (its parent workflow), for VideoCampaignId. */
@@ -71,6 +73,9 @@ export function estimatedProgress(processingMs: number): number {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
+
+/** Before anything is learned: the low end of the seeds' "most videos finish in 30-90 s". */
+export const TYPICAL_JOB_SECONDS = 30;
 
 export class VideoRun {
   /** Set once the run has ended, to the status it ended with. */
@@ -342,8 +347,26 @@ export class VideoRun {
   nextPollWaitMs(now: number): number {
     const interval = this.request.poll_interval_ms;
     const failures = Math.min(this.state.poll_failures ?? 0, 4);
-    const wait = failures ? Math.min(interval * 2 ** failures, Math.max(interval, 60_000)) : interval;
+    let wait = failures ? Math.min(interval * 2 ** failures, Math.max(interval, 60_000)) : interval;
+    if (this.request.adaptive_polling && !failures) wait = Math.max(wait, this.untilLikelyDoneMs(now));
     return Math.min(wait, this.remainingMs(now));
+  }
+
+  /** poll_interval "auto" and the job cannot be done for a while yet: a long sleep before polling. */
+  sleepsBeforePolling(now: number): boolean {
+    return !!this.request.adaptive_polling && this.untilLikelyDoneMs(now) > this.request.poll_interval_ms;
+  }
+
+  /**
+   * poll_interval "auto": how long until the live job could be done, from how long its model's jobs
+   * took lately in this worker (or, knowing nothing yet, the seeds' "most videos finish in 30-90 s").
+   * The first poll comes at 80% of that, and every 5 s from then on.
+   */
+  private untilLikelyDoneMs(now: number): number {
+    const live = this.live;
+    if (!live) return 0;
+    const typicalSeconds = this.state.typical_seconds?.[live.model] ?? TYPICAL_JOB_SECONDS;
+    return 0.8 * typicalSeconds * 1000 - (now - Date.parse(live.started_at));
   }
 
   /** What the workflow last saw of the live job, for a watch activity to compare against. */

@@ -12,8 +12,10 @@ import type { CarriedState } from './video-run';
 
 export async function checkedSetup(
   request: GenerateVideoRequest,
-): Promise<Pick<CarriedState, 'catalog' | 'chain' | 'capabilities' | 'search_attributes' | 'campaign_id'>> {
-  const { catalog, source, problem, capabilities, search_attributes } = await loadCatalog();
+): Promise<
+  Pick<CarriedState, 'catalog' | 'chain' | 'capabilities' | 'search_attributes' | 'campaign_id' | 'typical_seconds'>
+> {
+  const { catalog, source, problem, capabilities, search_attributes, typical_seconds } = await loadCatalog();
   if (search_attributes === false)
     log.warn('Video search attributes are not registered: run npm run setup:search-attributes');
   if (problem) log.warn('Using the built-in model catalog', { source, problem });
@@ -34,5 +36,6 @@ export async function checkedSetup(
     ...(capabilities ? { capabilities } : {}),
     ...(search_attributes ? { search_attributes } : {}),
     ...(parent ? { campaign_id: parent.workflowId } : {}),
+    ...(request.adaptive_polling && typical_seconds ? { typical_seconds } : {}),
   };
 }

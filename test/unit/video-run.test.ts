@@ -195,3 +195,29 @@ describe('VideoRun polling cadence', () => {
     assert.equal(run.nextPollWaitMs(T0), 5000, 'an answer resets the back-off');
   });
 });
+
+describe('poll_interval "auto"', () => {
+  test('sleeps until 80% of the typical duration (learned, else 30 s), then polls every 5 s', () => {
+    const run = runFor({ poll_interval: 'auto' });
+    run.startAttempt(run.takeNextModel()!, T0);
+    assert.equal(run.nextPollWaitMs(T0), 24_000, 'nothing learned: 80% of 30 s');
+    assert.equal(run.sleepsBeforePolling(T0), true);
+    assert.equal(run.nextPollWaitMs(T0 + 20_000), 5000, 'past the sleep: the normal cadence');
+    const learned = runFor({ poll_interval: 'auto' });
+    learned.configure({ catalog: BUILTIN_CATALOG, chain: ['veo-3-1-fast'], typical_seconds: { 'veo-3-1-fast': 60 } });
+    learned.startAttempt(learned.takeNextModel()!, T0);
+    assert.equal(learned.nextPollWaitMs(T0 + 8000), 40_000);
+    const fixed = runFor({ poll_interval: '5s' });
+    fixed.startAttempt(fixed.takeNextModel()!, T0);
+    assert.equal(fixed.nextPollWaitMs(T0), 5000);
+    assert.equal(fixed.sleepsBeforePolling(T0), false);
+  });
+
+  test('a learned duration follows recent jobs', async () => {
+    const { JobDurations } = await import('../../src/activities/watch');
+    const durations = new JobDurations();
+    durations.record('m', 60);
+    durations.record('m', 40);
+    assert.deepEqual(durations.typical(), { m: 56 });
+  });
+});
