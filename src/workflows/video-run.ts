@@ -113,7 +113,10 @@ export class VideoRun {
   }
 
   configure(
-    setup: Pick<CarriedState, 'catalog' | 'chain' | 'capabilities' | 'search_attributes' | 'campaign_id'>,
+    setup: Pick<
+      CarriedState,
+      'catalog' | 'chain' | 'capabilities' | 'search_attributes' | 'campaign_id' | 'typical_seconds'
+    >,
   ): void {
     Object.assign(this.state, setup);
   }
