@@ -9,7 +9,15 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { gatewayRequestMetrics } from '../src/operations/metrics';
 import { verifyWebhook } from '../src/operations/webhooks';
-import { eventually, failureOf, installTestRuntime, startWorld, workerLogs, type World } from './helpers/world';
+import {
+  eventually,
+  failureOf,
+  findByQuery,
+  installTestRuntime,
+  startWorld,
+  workerLogs,
+  type World,
+} from './helpers/world';
 
 const METRICS = `127.0.0.1:${20_000 + (process.pid % 20_000)}`;
 const SECRET = `whsec_${Buffer.from('a test secret of thirty-two bytes').toString('base64')}`;
@@ -61,14 +69,7 @@ describe('operating it (infrai)', () => {
     const { job_id } = await job.result();
     world.simulator.configure({ processingMs: 1200 });
     const query = `WorkflowId = "${job.workflowId}" AND VideoStatus = "succeeded" AND VideoModel = "veo-3-1-fast"`;
-    const found = await eventually(
-      async () => {
-        for await (const w of world.client.workflow.list({ query })) return w;
-        return undefined;
-      },
-      20_000,
-      'the workflow in a visibility query',
-    );
+    const found = await findByQuery(world.client, query, 20_000);
     const attributes = found.typedSearchAttributes;
     assert.equal(attributes.getAll().find((p) => p.key.name === 'VideoJobId')?.value, (await job.progress()).job_id);
     assert.equal(attributes.getAll().find((p) => p.key.name === 'VideoCreditsEstimated')?.value, 80);
@@ -85,14 +86,7 @@ describe('operating it (infrai)', () => {
     const job = await world.videos.start({ prompt: 'no credit', poll_interval: '100ms' });
     assert.equal((await failureOf(job.result())).type, 'InsufficientCredit');
     const query = `WorkflowId = "${job.workflowId}" AND VideoStatus = "failed" AND VideoFailureType = "InsufficientCredit"`;
-    await eventually(
-      async () => {
-        for await (const w of world.client.workflow.list({ query })) return w;
-        return undefined;
-      },
-      20_000,
-      'the failed workflow by failure type',
-    );
+    await findByQuery(world.client, query, 20_000);
   });
 
   test('metrics: the runtime and our counters move after a job', async () => {

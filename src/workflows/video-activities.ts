@@ -4,6 +4,7 @@
  * of it), so no retry, Retry-After or slow download outlives the deadline. Cancelling upstream is the
  * exception: it runs after a deadline or a cancel, and must still get through.
  */
+import type { RetryPolicy } from '@temporalio/common';
 import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { VideoActivities } from '../activities';
 import { FailureType, FINAL_FAILURE_TYPES } from '../contract';
@@ -27,20 +28,25 @@ export function submitActivity(remainingMs: number) {
   }).submitVideoJob;
 }
 
+/**
+ * Status checks (either poll mode) get one short round of retries; then the workflow records a failed
+ * round and backs off between rounds itself, so an outage shows in `progress` and a cancel never waits
+ * for a long retry.
+ */
+const STATUS_CHECK_RETRY: RetryPolicy = {
+  initialInterval: '1s',
+  backoffCoefficient: 2,
+  maximumInterval: '30s',
+  maximumAttempts: 3,
+  nonRetryableErrorTypes: [FailureType.Unauthorized, FailureType.InvalidInput],
+};
+
 /** Polls are local activities: about 6 history events per poll instead of 11. */
 export function pollActivity(remainingMs: number) {
   return proxyLocalActivities<VideoActivities>({
     startToCloseTimeout: '30s',
     scheduleToCloseTimeout: Math.min(5 * 60_000, until(remainingMs)),
-    // One short round of retries; then the workflow records a failed round and backs off between
-    // rounds itself, so an outage shows in `progress` and a cancel never waits for a long retry.
-    retry: {
-      initialInterval: '1s',
-      backoffCoefficient: 2,
-      maximumInterval: '30s',
-      maximumAttempts: 3,
-      nonRetryableErrorTypes: [FailureType.Unauthorized, FailureType.InvalidInput],
-    },
+    retry: STATUS_CHECK_RETRY,
   }).pollVideoJob;
 }
 
@@ -53,13 +59,7 @@ export function watchActivity(remainingMs: number) {
     startToCloseTimeout: WATCH_MAX_MS + 60_000,
     scheduleToCloseTimeout: until(remainingMs),
     heartbeatTimeout: '30s',
-    retry: {
-      initialInterval: '1s',
-      backoffCoefficient: 2,
-      maximumInterval: '30s',
-      maximumAttempts: 3,
-      nonRetryableErrorTypes: [FailureType.Unauthorized, FailureType.InvalidInput],
-    },
+    retry: STATUS_CHECK_RETRY,
   }).watchVideoJob;
 }
 

@@ -14,7 +14,7 @@ import { VideoClient } from '../../src/client';
 import { startCluster, type Cluster } from '../../src/cluster';
 import { startSimulator, type GatewaySimulator } from '../../src/simulator/server';
 import { kill, WorkerProcesses } from '../helpers/worker-process';
-import { eventually, type World } from '../helpers/world';
+import { eventually, findByQuery, type World } from '../helpers/world';
 
 describe('a real cluster: temporal-server on PostgreSQL, two workers', () => {
   let cluster: Cluster;
@@ -51,14 +51,7 @@ describe('a real cluster: temporal-server on PostgreSQL, two workers', () => {
     assert.equal(result.status, 'succeeded');
     assert.equal(simulator.callsTo('submit').length, 1);
     const query = `WorkflowId = "${job.workflowId}" AND VideoStatus = "succeeded" AND VideoModel = "veo-3-1-fast"`;
-    await eventually(
-      async () => {
-        for await (const w of videos.client.workflow.list({ query })) return w;
-        return undefined;
-      },
-      30_000,
-      'the workflow by its search attributes',
-    );
+    await findByQuery(videos.client, query, 30_000);
     await kill(second);
   });
 });

@@ -190,3 +190,15 @@ export async function failureOf(promise: Promise<unknown>): Promise<ApplicationF
   assert.ok(error.cause instanceof ApplicationFailure, `expected ApplicationFailure, got ${error.cause}`);
   return error.cause;
 }
+
+/** The first workflow a visibility query finds, waiting for visibility to catch up. */
+export function findByQuery(client: Client, query: string, timeoutMs = 30_000) {
+  return eventually(
+    async () => {
+      for await (const workflow of client.workflow.list({ query })) return workflow;
+      return undefined;
+    },
+    timeoutMs,
+    `a workflow for ${query}`,
+  );
+}
