@@ -12,8 +12,11 @@ export class RateBudget {
 
   constructor(
     readonly perSecond: number,
-    /** How many requests may go at once after a quiet spell. */
-    readonly burst = Math.max(1, Math.floor(perSecond)),
+    /**
+     * How many requests may go at once after a quiet spell. 1 by default: requests are spread evenly,
+     * so no one-second window at the gateway ever sees more than the budget.
+     */
+    readonly burst = 1,
   ) {
     if (!(perSecond > 0)) throw new RangeError('a rate budget needs a positive number of requests per second');
     this.tokens = this.burst;
