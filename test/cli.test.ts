@@ -3,36 +3,21 @@
  * TEMPORAL_* and VIDEO_* variables, against a real dev server, worker and simulator.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startDevServer, type DevServer } from '../src/dev-server';
+import { runCli } from './helpers/worker-process';
 import { eventually, startWorld, type World } from './helpers/world';
 
-const ROOT = join(__dirname, '..');
-
+/** The command line against this world's Temporal, worker and simulator (infrai unless `env` says otherwise). */
 function cli(world: World, args: string[], env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      TEMPORAL_ADDRESS: world.server.address,
-      TEMPORAL_NAMESPACE: 'default',
-      VIDEO_TASK_QUEUE: world.taskQueue,
-      VIDEO_API_BASE_URL: world.simulator.url,
-      VIDEO_API_KEY: world.simulator.apiKey,
-      VIDEO_API_DIALECT: 'infrai',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  return runCli(args, {
+    TEMPORAL_ADDRESS: world.server.address,
+    VIDEO_TASK_QUEUE: world.taskQueue,
+    VIDEO_API_BASE_URL: world.simulator.url,
+    VIDEO_API_KEY: world.simulator.apiKey,
+    VIDEO_API_DIALECT: 'infrai',
+    ...env,
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (d) => (stdout += d));
-  child.stderr!.on('data', (d) => (stderr += d));
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
-    child.on('exit', (code) => resolve({ code, stdout, stderr })),
-  );
 }
 
 describe('operations command line (infrai)', () => {

@@ -1,14 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { VideoClient } from '../src/client';
-import { kill, WorkerProcesses } from './helpers/worker-process';
+import { kill, runCli, WorkerProcesses } from './helpers/worker-process';
 import { eventually, startWorld, type World } from './helpers/world';
-
-const ROOT = join(__dirname, '..');
 
 describe('a worker killed mid-job', () => {
   let world: World;
@@ -19,23 +16,7 @@ describe('a worker killed mid-job', () => {
   const spawnWorker = () => workers.spawn();
 
   /** The command line, connected by the TEMPORAL_* variables as a user's shell would be. */
-  function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        TEMPORAL_ADDRESS: world.server.address,
-        TEMPORAL_NAMESPACE: 'default',
-        VIDEO_TASK_QUEUE: taskQueue,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout!.on('data', (d) => (stdout += d));
-    child.stderr!.on('data', (d) => (stderr += d));
-    return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
-  }
+  const cli = (args: string[]) => runCli(args, { TEMPORAL_ADDRESS: world.server.address, VIDEO_TASK_QUEUE: taskQueue });
 
   before(async () => {
     world = await startWorld();
@@ -90,7 +71,7 @@ describe('a worker killed mid-job', () => {
   test('the generate command starts a job, shows progress and prints the result', async () => {
     world.simulator.configure({ queuedMs: 200, processingMs: 1500 });
     await spawnWorker();
-    const { code, stdout, stderr } = await runCli([
+    const { code, stdout, stderr } = await cli([
       'generate',
       '--json',
       JSON.stringify({ prompt: 'from the command line', poll_interval: '300ms' }),
@@ -100,7 +81,7 @@ describe('a worker killed mid-job', () => {
     assert.equal(result.status, 'succeeded');
     assert.match(stderr, /started video-/);
     assert.match(stderr, /succeeded/);
-    const bad = await runCli(['generate', '--json', JSON.stringify({ prompt: 'x', duration_seconds: -4 })]);
+    const bad = await cli(['generate', '--json', JSON.stringify({ prompt: 'x', duration_seconds: -4 })]);
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /duration_seconds/);
   });

@@ -13,7 +13,7 @@ import { WorkflowType } from '../contract';
 import { createGateway, InfraiGateway, type VideoGateway } from '../gateway';
 import { registerSearchAttributes } from '../operations/search-attributes';
 import { failureDetails } from '../workflows/video-failures';
-import type { VideoProgress } from '../workflows/messages';
+import { estimatedSpend, type VideoProgress } from '../workflows/messages';
 
 /** Print `value` as JSON, or as the lines `human` makes of it. */
 function output<T>(json: boolean | undefined, value: T, human: (value: T) => string[]): void {
@@ -46,7 +46,7 @@ function infraiGateway(): InfraiGateway {
 }
 
 function progressLines(p: VideoProgress): string[] {
-  const credits = p.attempts.reduce((sum, a) => sum + (a.job_id ? (a.credits_estimated ?? 0) : 0), 0);
+  const credits = estimatedSpend(p.attempts);
   return [
     `${p.status} ${p.progress}%  model ${p.model}  job ${p.job_id ?? '-'}${p.upstream_status ? ` (${p.upstream_status})` : ''}`,
     `elapsed ${Math.round(p.elapsed_ms / 1000)} s, deadline ${p.deadline}, ~${credits} credits`,

@@ -1,6 +1,7 @@
 /**
- * `npm run worker` as a child process, configured only by environment variables, so a test can kill
- * it with SIGKILL as a crash would.
+ * The project's programs as child processes, configured only by environment variables as a user's
+ * shell would configure them: `npm run worker` (so a test can kill it with SIGKILL as a crash would)
+ * and the command line.
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -56,4 +57,21 @@ export function kill(child: ChildProcess): Promise<void> {
     child.once('exit', () => resolve());
     child.kill('SIGKILL');
   });
+}
+
+/** The command line (`npm run cli -- ...`) with these variables; resolves with its exit code and output. */
+export function runCli(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, TEMPORAL_NAMESPACE: 'default', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d) => (stdout += d));
+  child.stderr!.on('data', (d) => (stderr += d));
+  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
 }
