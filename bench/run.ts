@@ -4,6 +4,7 @@
  *   mirror      a 200 MB video mirrored: throughput and how much the worker's memory grows
  *   concurrent  many jobs at once: wall time and worker memory
  *   fleet       (by name only, with options) N jobs in flight against a separate worker process: bench/fleet.ts
+ *   campaign    (by name only, with options) a CSV campaign of R rows: bench/campaign.ts
  * `npm run bench -- mirror` runs one of them.
  */
 import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { startWorld } from '../test/helpers/world';
+import { campaign } from './campaign';
 import { fleet } from './fleet';
 
 const MB = 1024 * 1024;
@@ -138,6 +140,8 @@ const benches: Record<string, () => Promise<void>> = { 'poll-loop': pollLoop, mi
 async function main(): Promise<void> {
   // `fleet` has options of its own: npm run bench -- fleet --n 1000 --job-seconds 60 --mode both
   if (process.argv[2] === 'fleet') return fleet(process.argv.slice(3));
+  // npm run bench -- campaign --rows 10000 --concurrency 200 --job-seconds 2
+  if (process.argv[2] === 'campaign') return campaign(process.argv.slice(3));
   const chosen = process.argv.slice(2).filter((a) => a in benches);
   for (const name of chosen.length ? chosen : Object.keys(benches)) await benches[name]();
   console.log('\nbench       figure                                             value');

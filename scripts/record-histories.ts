@@ -41,6 +41,7 @@ async function main(): Promise<void> {
   if (['v2-happy-path', 'v2-outage-and-unfamiliar-status', 'v2-submit-conflict', 'v2-campaign'].some(wanted)) {
     await recordVersion2();
   }
+  if (wanted('v3-campaign')) await recordVersion3();
   if (wanted('campaign')) {
     const world = await startWorld({ dialect: 'infrai' });
     try {
@@ -82,6 +83,26 @@ async function recordVersion2(): Promise<void> {
       world,
       'v2-campaign',
       await world.videos.startCampaign({ videos, defaults: { poll_interval: '200ms' }, concurrency: 2 }),
+    );
+  } finally {
+    await world.close();
+  }
+}
+
+/** Version 3 of campaigns: rows and results in the store, a budget, behind its patch marker. */
+async function recordVersion3(): Promise<void> {
+  const world = await startWorld({ dialect: 'infrai', simulator: { queuedMs: 200, processingMs: 600 } });
+  try {
+    const videos = [1, 2, 3].map((i) => ({ id: `v${i}`, prompt: `replay: v3 campaign ${i}` }));
+    await record(
+      world,
+      'v3-campaign',
+      await world.videos.startCampaign({
+        videos,
+        defaults: { poll_interval: '200ms', model: 'wan-2-1' },
+        concurrency: 2,
+        max_credits: 100,
+      }),
     );
   } finally {
     await world.close();

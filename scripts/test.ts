@@ -35,7 +35,7 @@ async function main(): Promise<number> {
   if (cli) process.env.TEMPORAL_CLI_PATH = cli;
   // One run, so the runner's closing lines count every test of both tiers.
   const files = chosen.length ? chosen : [...testFiles('test/unit'), ...testFiles('test')];
-  return runNodeTests(files, ['--test-timeout=300000']);
+  return runNodeTests(files, ['--test-timeout=900000']);
 }
 
 main().then(

@@ -117,6 +117,19 @@ export function estimateCredits(
   return Math.round(spec.credits_per_4s_720p * clips * multiplier * (params.n ?? 1));
 }
 
+/**
+ * A catalog with caller-given prices (credits per 4 s 720p clip) laid over it: for models the gateway
+ * publishes no price for, so a budget can be held, or to override a stale one.
+ */
+export function withPrices(catalog: Catalog, prices: Record<string, number> | undefined): Catalog {
+  if (!prices) return catalog;
+  const priced: Catalog = { ...catalog };
+  for (const [model, credits] of Object.entries(prices)) {
+    if (priced[model]) priced[model] = { ...priced[model], credits_per_4s_720p: credits };
+  }
+  return priced;
+}
+
 export interface VideoParams {
   duration_seconds: number;
   resolution: string;
@@ -181,6 +194,15 @@ export function adaptParams(spec: ModelSpec, params: VideoParams): { params: Vid
     aspect_ratio = spec.aspect_ratios[0];
   }
   return { params: { duration_seconds, resolution, aspect_ratio }, adjustments };
+}
+
+/** What one attempt on `spec` would be asked for (the request fitted to the model) and cost. */
+export function estimateAttempt(
+  spec: ModelSpec,
+  request: { duration_seconds?: number; resolution?: string; aspect_ratio?: string; n?: number },
+): { params: VideoParams; adjustments: string[]; credits_estimated: number | null } {
+  const { params, adjustments } = adaptParams(spec, requestedParams(spec, request));
+  return { params, adjustments, credits_estimated: estimateCredits(spec, { ...params, n: request.n }) };
 }
 
 export type Preference = 'balanced' | 'cheapest' | 'smartest';

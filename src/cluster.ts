@@ -238,7 +238,8 @@ export async function startCluster(options: { log?: (line: string) => void } = {
     const dynamicConfig = join(root, 'dynamic.yaml');
     writeFileSync(
       dynamicConfig,
-      'frontend.enableUpdateWorkflowExecution:\n  - value: true\nfrontend.enableExecuteMultiOperation:\n  - value: true\n',
+      'frontend.enableUpdateWorkflowExecution:\n  - value: true\nfrontend.enableExecuteMultiOperation:\n  - value: true\n' +
+        'matching.enableFairness:\n  - value: true\n',
     );
     writeFileSync(join(root, 'cluster.yaml'), serverConfig(ports, pgPort, dynamicConfig));
     const temporal = spawn(server, ['--root', root, '--config', '.', '--env', 'cluster', '--allow-no-auth', 'start'], {

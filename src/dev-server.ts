@@ -29,7 +29,9 @@ export interface DevServer {
 
 export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
   const path = await findTemporalCli({ log: options.log });
-  const extraArgs = Object.entries(options.dynamicConfig ?? {}).flatMap(([key, value]) => [
+  // Fairness keys (one per campaign) share task queues fairly between campaigns.
+  const dynamicConfig = { 'matching.enableFairness': true, ...options.dynamicConfig };
+  const extraArgs = Object.entries(dynamicConfig).flatMap(([key, value]) => [
     '--dynamic-config-value',
     `${key}=${typeof value === 'string' ? JSON.stringify(value) : value}`,
   ]);

@@ -1,7 +1,8 @@
 /** The package's public surface: the client library, the contract, and the parts to build a worker from. */
 export { CampaignJob, VideoClient, VideoJob, type VideoClientOptions } from './client';
-export type { VideoCampaignInput } from './campaign-request';
-export type { CampaignProgress, CampaignResult, CampaignVideo } from './workflows/campaign-messages';
+export type { VideoCampaignInput } from './campaign/input';
+export type { CampaignResultRow, CampaignTotals } from './campaign/results';
+export type { CampaignFiles, CampaignProgress, CampaignResult } from './workflows/campaign-messages';
 export * from './contract';
 export type { GenerateVideoInput, GenerateVideoRequest } from './request';
 export type {

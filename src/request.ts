@@ -42,7 +42,8 @@ const durationText = (what: string, min: number, max: number) =>
     return ms;
   });
 
-const RawGenerateVideoInput = z
+/** The fields of a GenerateVideo request, each as it is written (CSV manifests map columns to them). */
+export const GenerateVideoFields = z
   .object({
     prompt: z.string().trim().min(1, 'prompt must not be empty').max(8000),
     model: z.string().trim().min(1).optional(),
@@ -80,6 +81,8 @@ const RawGenerateVideoInput = z
       .optional(),
     /** The most this video may cost, in the catalog's credits, counting every attempt; absent: no cap. */
     max_credits: z.number().nonnegative().optional(),
+    /** Credits per 4 s 720p clip by model, over the catalog's: prices a model the gateway does not. */
+    prices: z.record(z.string(), z.number().nonnegative()).optional(),
     /** A duration, or "auto": sleep until the model usually finishes, then poll every 5 s. */
     poll_interval: z
       .union([z.literal('auto'), durationText('poll_interval', MIN_POLL_INTERVAL_MS, 600_000)])
@@ -94,10 +97,10 @@ const RawGenerateVideoInput = z
   })
   .strict();
 
-export type GenerateVideoInput = z.input<typeof RawGenerateVideoInput>;
+export type GenerateVideoInput = z.input<typeof GenerateVideoFields>;
 
 /** One spelling per field; durations in milliseconds. */
-export const GenerateVideoRequest = RawGenerateVideoInput.superRefine((input, ctx) => {
+export const GenerateVideoRequest = GenerateVideoFields.superRefine((input, ctx) => {
   const conflict = (a: keyof typeof input, b: keyof typeof input) => {
     if (input[a] !== undefined && input[b] !== undefined && input[a] !== input[b]) {
       ctx.addIssue({ code: 'custom', path: [b], message: `${a} and ${b} disagree; send one of them` });
@@ -129,6 +132,7 @@ export const GenerateVideoRequest = RawGenerateVideoInput.superRefine((input, ct
   prefer: input.prefer,
   idempotency_key: input.idempotency_key,
   max_credits: input.max_credits,
+  prices: input.prices,
   callback_url: input.callback_url,
   poll_interval_ms: input.poll_interval === 'auto' ? 5000 : input.poll_interval,
   adaptive_polling: input.poll_interval === 'auto',

@@ -43,10 +43,10 @@ describe('VideoCampaign (infrai)', () => {
     assert.equal(result.status, 'completed');
     assert.equal(result.succeeded, 9);
     assert.deepEqual(
-      result.videos.map((v) => v.id),
+      result.videos!.map((v) => v.id),
       rows(9, 'window').map((r) => r.id),
     );
-    for (const video of result.videos) {
+    for (const video of result.videos!) {
       assert.equal(video.status, 'succeeded');
       assert.equal(video.workflow_id, `${campaign.workflowId}/${video.id}`);
       assert.ok(video.video_uri && video.sha256);
@@ -99,10 +99,10 @@ describe('VideoCampaign (infrai)', () => {
     });
     const result = await campaign.result();
     assert.deepEqual(
-      result.videos.map((v) => v.status),
+      result.videos!.map((v) => v.status),
       ['succeeded', 'failed', 'succeeded'],
     );
-    assert.equal(result.videos[1].error_type, 'InsufficientCredit');
+    assert.equal(result.videos![1].failure_type, 'InsufficientCredit');
     assert.equal(result.failed, 1);
   });
 
@@ -116,8 +116,8 @@ describe('VideoCampaign (infrai)', () => {
     const result = await campaign.result();
     assert.equal(result.status, 'budget_exhausted');
     assert.deepEqual(
-      result.videos.map((v) => v.status),
-      ['succeeded', 'succeeded', 'skipped', 'skipped', 'skipped'],
+      result.videos!.map((v) => v.status),
+      ['succeeded', 'succeeded', 'skipped_budget', 'skipped_budget', 'skipped_budget'],
     );
     assert.equal(result.credits_estimated, 160);
     assert.equal(jobsOf('budget').length, 2);
@@ -138,10 +138,10 @@ describe('VideoCampaign (infrai)', () => {
     const result = await campaign.result();
     assert.equal(result.status, 'cancelled');
     assert.deepEqual(
-      result.videos.map((v) => v.status),
+      result.videos!.map((v) => v.status),
       ['cancelled', 'cancelled', 'skipped', 'skipped', 'skipped', 'skipped'],
     );
-    assert.equal(result.videos[5].error, 'campaign pulled');
+    assert.equal(result.videos![5].failure_message, 'campaign pulled');
     const jobs = jobsOf('cancel');
     assert.equal(jobs.length, 2, 'paused: nothing more was started');
     for (const job of jobs) assert.ok(job.cancelled_ms, `job ${job.id} cancelled upstream`);

@@ -10,6 +10,7 @@ import { FailureType } from '../contract';
 import { GatewayError } from '../gateway/errors';
 import type { SubmitRequest, VideoGateway } from '../gateway/types';
 import { INPUT_IMAGE_KEY, MAX_INPUT_IMAGE_BYTES, objectKey, type VideoStore } from '../store/types';
+import { createCampaignActivities } from '../campaign/activities';
 import { classified } from './failures';
 import { JobDurations, jobChanged } from './watch';
 import { mirrorObject, type MirroredObject } from './mirror';
@@ -98,27 +99,35 @@ export function createActivities(deps: ActivityDependencies) {
     return job;
   }
 
+  /** The live catalog merged over the built-in one (cached); the built-in one alone when the gateway has none. */
+  async function currentCatalog(): Promise<CatalogOutput> {
+    if (cachedCatalog && Date.now() - cachedCatalog.at < catalogTtlMs) return cachedCatalog.value;
+    let value: CatalogOutput;
+    const capabilities = deps.gateway.supports;
+    try {
+      value = {
+        catalog: mergeCatalog(await deps.gateway.listModels({ signal: signal() })),
+        source: 'live',
+        capabilities,
+      };
+    } catch (error) {
+      // A catalog outage must not stop generation: the built-in catalog still guards the request.
+      value = { catalog: BUILTIN_CATALOG, source: 'builtin', problem: (error as Error).message, capabilities };
+      Context.current().log.warn('Live model catalog unavailable; using the built-in one', {
+        problem: value.problem,
+      });
+    }
+    cachedCatalog = { at: Date.now(), value };
+    return value;
+  }
+
   return {
-    /** The live catalog merged over the built-in one; the built-in one alone when the gateway has none. */
+    ...createCampaignActivities({ store: deps.store, catalog: async () => (await currentCatalog()).catalog }),
+
+    /** The catalog, what the gateway can do, and what this worker learned about job durations. */
     async loadCatalog(): Promise<CatalogOutput> {
-      if (cachedCatalog && Date.now() - cachedCatalog.at < catalogTtlMs) return cachedCatalog.value;
-      let value: CatalogOutput;
-      const capabilities = deps.gateway.supports;
       const searchAttributes = await deps.searchAttributesRegistered?.().catch(() => false);
-      try {
-        value = {
-          catalog: mergeCatalog(await deps.gateway.listModels({ signal: signal() })),
-          source: 'live',
-          capabilities,
-        };
-      } catch (error) {
-        // A catalog outage must not stop generation: the built-in catalog still guards the request.
-        value = { catalog: BUILTIN_CATALOG, source: 'builtin', problem: (error as Error).message, capabilities };
-        Context.current().log.warn('Live model catalog unavailable; using the built-in one', {
-          problem: value.problem,
-        });
-      }
-      cachedCatalog = { at: Date.now(), value };
+      const value = await currentCatalog();
       return { ...value, search_attributes: searchAttributes ?? false, typical_seconds: durations.typical() };
     },
 

@@ -9,6 +9,7 @@ import { VideoClient, type GenerateVideoInput } from '../client';
 import { DEFAULT_MODEL } from '../catalog';
 import { startSimulator } from '../simulator/server';
 import { runDemo } from './demo';
+import { addCampaignCommands } from './campaign';
 import { addOperationCommands } from './operations';
 import { showProgress } from './progress';
 
@@ -63,28 +64,6 @@ program
   });
 
 program
-  .command('campaign')
-  .description(
-    'start a VideoCampaign from a JSON file ({"videos": [...], "defaults": {...}, "concurrency": 5}) and wait',
-  )
-  .requiredOption('--file <path>', 'the campaign as JSON')
-  .option('--id <workflowId>', 'campaign workflow id (the same id never runs twice)')
-  .action(async (options: { file: string; id?: string }) => {
-    const videos = await VideoClient.connect();
-    const campaign = await videos.startCampaign(JSON.parse(readFileSync(options.file, 'utf8')), {
-      workflowId: options.id,
-    });
-    console.error(`started ${campaign.workflowId}`);
-    for await (const p of campaign.watch()) {
-      console.error(
-        `${p.status}: ${p.succeeded + p.failed + p.cancelled}/${p.total} done, ${p.running} running, ${p.failed} failed, ~${p.credits_estimated} credits`,
-      );
-    }
-    console.log(JSON.stringify(await campaign.result(), null, 2));
-    await videos.client.connection.close();
-  });
-
-program
   .command('simulator')
   .description('run the gateway simulator (both dialects) until Ctrl-C')
   .option('--port <port>', 'port on 127.0.0.1', positiveInt, 8787)
@@ -101,6 +80,7 @@ program
     await simulator.close();
   });
 
+addCampaignCommands(program);
 addOperationCommands(program);
 
 program.parseAsync().catch((error: unknown) => {

@@ -10,7 +10,7 @@ import {
   type WorkflowHandle,
   type WorkflowStartOptions,
 } from '@temporalio/client';
-import { ApplicationFailure, type Workflow } from '@temporalio/common';
+import { ApplicationFailure, defaultPayloadConverter, type Workflow } from '@temporalio/common';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { createHash, randomUUID } from 'node:crypto';
 import { taskQueue as defaultTaskQueue } from '../config';
@@ -33,12 +33,14 @@ import {
 } from '../workflows/messages';
 import type { GenerateVideo } from '../workflows/generate-video';
 import type { VideoCampaign } from '../workflows/video-campaign';
-import { parseCampaign, type VideoCampaignInput } from '../campaign-request';
+import { campaignInputProblems, type VideoCampaignInput } from '../campaign/input';
+import { invalidInput } from '../failures';
 import {
   campaignCancelSignal,
   campaignPauseSignal,
   campaignProgressQuery,
   campaignResumeSignal,
+  campaignRetryFailedSignal,
   type CampaignProgress,
   type CampaignResult,
 } from '../workflows/campaign-messages';
@@ -202,6 +204,34 @@ export class CampaignJob {
   resume(): Promise<void> {
     return this.handle.signal(campaignResumeSignal);
   }
+
+  /**
+   * Run again every row whose latest attempt failed retryably (not SafetyRefusal, not InvalidInput),
+   * each as a fresh child. A running campaign does it once the rows in hand are done; a finished one
+   * is started again under the same id with `retry_failed`, keeping its settings and its results.
+   */
+  async retryFailed(): Promise<CampaignJob> {
+    const { status, memo } = await this.handle.describe();
+    if (status.name === 'RUNNING') {
+      await this.handle.signal(campaignRetryFailedSignal);
+      return this;
+    }
+    // The settings of the run that finished last (continue-as-new keeps them; rows come from the store).
+    const history = await this.handle.fetchHistory();
+    const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
+    const payload = started?.input?.payloads?.[0];
+    const input = (payload ? defaultPayloadConverter.fromPayload(payload) : {}) as VideoCampaignInput;
+    const { videos: _videos, manifest: _manifest, retry_failed: _retry, ...settings } = input;
+    const handle = await this.handle.client.start<typeof VideoCampaign>(WorkflowType.videoCampaign, {
+      taskQueue: started?.taskQueue?.name ?? defaultTaskQueue(),
+      workflowId: this.handle.workflowId,
+      args: [{ ...settings, retry_failed: true }],
+      memo,
+      staticSummary: 'retry of the failed rows',
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+    });
+    return new CampaignJob(handle);
+  }
 }
 
 export class VideoClient {
@@ -329,14 +359,27 @@ export class VideoClient {
    * fails before anything starts. Inline images in rows are not moved to the store: use image_url.
    */
   async startCampaign(input: VideoCampaignInput, options: { workflowId?: string } = {}): Promise<CampaignJob> {
-    parseCampaign(input);
+    const problems = campaignInputProblems(input);
+    if (problems.length) {
+      const more = problems.length > 10 ? ` (and ${problems.length - 10} more)` : '';
+      throw invalidInput(
+        `invalid VideoCampaign input, nothing was started: ${problems.slice(0, 10).join('; ')}${more}`,
+      );
+    }
     const workflowId = options.workflowId ?? `campaign-${randomUUID()}`;
-    const summary = `campaign of ${input.videos.length} videos`;
+    const summary = input.manifest
+      ? `campaign from ${input.manifest.uri}`
+      : `campaign of ${input.videos?.length ?? 0} videos`;
     const handle = await this.startOnce<typeof VideoCampaign>(
       WorkflowType.videoCampaign,
       this.startOptions<typeof VideoCampaign>(workflowId, [input], { summary, fingerprint: fingerprint(input) }),
     );
     return new CampaignJob(handle);
+  }
+
+  /** A campaign started earlier, by its workflow id. */
+  campaign(workflowId: string): CampaignJob {
+    return new CampaignJob(this.client.workflow.getHandle<typeof VideoCampaign>(workflowId));
   }
 
   /** A job started earlier, by its workflow id. */

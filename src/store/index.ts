@@ -1,5 +1,6 @@
 import { FolderStore } from './folder';
-import type { VideoStore } from './types';
+import { Readable } from 'node:stream';
+import type { StoredObject, VideoStore } from './types';
 
 export * from './types';
 export { FolderStore } from './folder';
@@ -11,4 +12,9 @@ export async function createStore(spec: string): Promise<VideoStore> {
     return S3Store.fromUrl(spec);
   }
   return new FolderStore(spec);
+}
+
+/** A small text object (results parts, the gallery) written in one piece. */
+export function putText(store: VideoStore, key: string, text: string, contentType: string): Promise<StoredObject> {
+  return store.put(key, Readable.from([Buffer.from(text)]), { contentType });
 }

@@ -4,7 +4,7 @@
  * non-AWS endpoint); VIDEO_S3_FORCE_PATH_STYLE=1 for servers without virtual-host buckets.
  * Uploads are multipart and complete only when the whole body arrived: an erroring body aborts them.
  */
-import { GetObjectCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { GetObjectCommand, paginateListObjectsV2, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { Readable } from 'node:stream';
@@ -76,6 +76,49 @@ export class S3Store implements VideoStore {
     return getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.options.bucket, Key: this.fullKey(key) }), {
       expiresIn: this.options.urlTtlSeconds ?? 7 * 24 * 3600,
     });
+  }
+
+  async open(key: string): Promise<Readable> {
+    const object = await this.client.send(
+      new GetObjectCommand({ Bucket: this.options.bucket, Key: this.fullKey(key) }),
+    );
+    return object.Body as Readable;
+  }
+
+  async readRange(key: string, offset: number, length: number): Promise<Buffer> {
+    try {
+      const object = await this.client.send(
+        new GetObjectCommand({
+          Bucket: this.options.bucket,
+          Key: this.fullKey(key),
+          Range: `bytes=${offset}-${offset + length - 1}`,
+        }),
+      );
+      return Buffer.from(await object.Body!.transformToByteArray());
+    } catch (error) {
+      // A range that starts at or past the end: nothing left to read.
+      if ((error as { name?: string }).name === 'InvalidRange') return Buffer.alloc(0);
+      throw error;
+    }
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    const keys: string[] = [];
+    const strip = this.prefix ? this.prefix.length + 1 : 0;
+    for await (const page of paginateListObjectsV2(
+      { client: this.client },
+      { Bucket: this.options.bucket, Prefix: this.fullKey(prefix.replace(/\/+$/, '')) + '/' },
+    )) {
+      for (const object of page.Contents ?? []) if (object.Key) keys.push(object.Key.slice(strip));
+    }
+    return keys.sort();
+  }
+
+  keyOf(uri: string): string | undefined {
+    if (!uri.startsWith('s3://')) return checkedKey(uri);
+    const base = this.describe('');
+    const root = base.endsWith('/') ? base : `${base}/`;
+    return uri.startsWith(root) ? checkedKey(uri.slice(root.length)) : undefined;
   }
 
   async read(key: string, maxBytes: number): Promise<Buffer> {

@@ -27,6 +27,14 @@ export interface VideoStore {
   read(key: string, maxBytes: number): Promise<Buffer>;
   /** A URL a remote service can fetch the object from, where the store can issue one (S3 presigning). */
   shareableUrl?(key: string): Promise<string>;
+  /** The whole object as a stream (campaign manifests, which may be large). */
+  open(key: string): Promise<Readable>;
+  /** Up to `length` bytes from `offset` (fewer at the end of the object, none past it). */
+  readRange(key: string, offset: number, length: number): Promise<Buffer>;
+  /** Every key under `prefix` (a folder-like prefix ending in `/`), sorted. */
+  list(prefix: string): Promise<string[]>;
+  /** The key of an object named by its URI in this store (`describe(key)` gives the URI), or undefined. */
+  keyOf(uri: string): string | undefined;
 }
 
 /**

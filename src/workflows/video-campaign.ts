@@ -1,223 +1,308 @@
 /**
- * VideoCampaign: many videos, a sliding window of GenerateVideo children (`concurrency` at a time),
- * with pause/resume/cancel, an optional credit budget, and continue-as-new for long campaigns.
+ * VideoCampaign: thousands of videos from a manifest in the store, a sliding window of GenerateVideo
+ * children (`concurrency` at a time), a credit budget that holds in the worst case, pause, resume,
+ * cancel and retry of failed rows. Rows and results stay in the store: the workflow pages through
+ * the rows, keeps counters and the running window, writes results in parts, and continues as new
+ * every CHILDREN_PER_RUN rows, so each run's history and every payload stay bounded.
+ *
  * Before continuing as new it lets the running children finish, so every child's result is awaited
  * by the run that started it and GenerateVideo needs to know nothing about campaigns.
  */
 import {
+  ActivityFailure,
   ApplicationFailure,
   CancellationScope,
-  ChildWorkflowFailure,
   condition,
   continueAsNew,
   isCancellation,
   ParentClosePolicy,
   patched,
-  upsertSearchAttributes,
+  proxyActivities,
   setHandler,
   startChild,
+  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { parseCampaign, type CampaignRow, type VideoCampaignInput } from '../campaign-request';
-import { BUILTIN_CATALOG, DEFAULT_MODEL, estimateCredits, requestedParams } from '../catalog';
-import { FailureType } from '../contract';
+import type { VideoActivities } from '../activities';
+import { withPrices, type Catalog } from '../catalog';
+import { invalidInput } from '../failures';
+import { describeIssues } from '../request';
+import { VideoCampaignInput, worstCase, type VideoCampaignConfig } from '../campaign/input';
+import type { PagedRow } from '../campaign/activities';
+import { campaignKey, resultsPartKey, type CampaignResultRow } from '../campaign/results';
+import { VideoCampaignIdKey, VideoStatusKey } from '../search-attributes';
+import { CampaignBook, failedRecord, skippedForBudget, succeededRecord, type CampaignCarried } from './campaign-book';
+import { CAMPAIGN_MANIFEST_PATCH, childWorkflowId } from './campaign-children';
 import {
   campaignCancelSignal,
   campaignPauseSignal,
   campaignProgressQuery,
   campaignResumeSignal,
-  type CampaignProgress,
+  campaignRetryFailedSignal,
   type CampaignResult,
-  type CampaignStatus,
-  type CampaignVideo,
 } from './campaign-messages';
-import { VideoCampaignIdKey, VideoStatusKey } from '../search-attributes';
 import { GenerateVideo } from './generate-video';
-import { searchAttributesRegistered } from './video-activities';
-import { cancelReason, estimatedSpend } from './messages';
-import { failureDetails } from './video-failures';
+import { cancelReason } from './messages';
+import { LegacyVideoCampaign, type LegacyCampaignCarried } from './video-campaign-v2';
+import { loadCatalog, searchAttributesRegistered } from './video-activities';
 
-/** Each row's video is a child named after the campaign and the row: `<campaign id>/<row id>`. */
-export function childWorkflowId(campaignId: string, rowId: string): string {
-  return `${campaignId}/${rowId}`;
+/** Children started per run before continuing as new: about 6 events each keeps a run near 6,000. */
+const CHILDREN_PER_RUN = 1000;
+/** Continue as new well before Temporal's own limits, whatever the mix of events. */
+const HISTORY_EVENTS_PER_RUN = 9000;
+/** Small campaigns list every row's result in the workflow result too. */
+const LIST_ROWS_UP_TO = 100;
+
+const store = proxyActivities<VideoActivities>({
+  startToCloseTimeout: '2m',
+  retry: { initialInterval: '1s', maximumInterval: '1m', nonRetryableErrorTypes: ['InvalidInput'] },
+});
+/** Whole-manifest work (validation, results, retries): long, so it heartbeats. */
+const wholeFile = proxyActivities<VideoActivities>({
+  startToCloseTimeout: '1h',
+  heartbeatTimeout: '2m',
+  retry: { initialInterval: '2s', maximumInterval: '1m', nonRetryableErrorTypes: ['InvalidInput'] },
+});
+
+function isLegacy(carried: unknown): carried is LegacyCampaignCarried {
+  return !!carried && Array.isArray((carried as LegacyCampaignCarried).videos);
 }
 
-/** The patch that added search attributes to campaigns: see `patched()` below. */
-export const CAMPAIGN_SEARCH_ATTRIBUTES_PATCH = 'campaign-search-attributes';
-
-/** Children started per run before continuing as new, whatever the server suggests. */
-const CHILDREN_PER_RUN = 500;
-
-export interface CampaignCarried {
-  next: number;
-  /** By row; null until that row's video has finished. */
-  videos: (CampaignVideo | null)[];
-  credits_spent: number;
-  started_at_ms: number;
-  paused: boolean;
-  cancel_reason?: string;
-  /** The namespace has the video search attributes (checked once, by campaigns of version 2). */
-  search_attributes?: boolean;
+/** The campaign's settings; the rows' source is needed only by the first run. */
+function parseConfig(input: unknown, first: boolean): VideoCampaignConfig {
+  const parsed = VideoCampaignInput.safeParse(input);
+  if (!parsed.success) throw invalidInput(`invalid VideoCampaign input: ${describeIssues(parsed.error)}`);
+  const sources = [parsed.data.manifest, parsed.data.videos].filter(Boolean).length;
+  if (first && sources !== 1) throw invalidInput('invalid VideoCampaign input: give either manifest or videos');
+  return parsed.data;
 }
 
-/** What the catalog says a row will cost; 0 where it has no price (the budget cannot count those). */
-function estimateRow({ parsed }: CampaignRow): number {
-  const spec = BUILTIN_CATALOG[parsed.model ?? DEFAULT_MODEL];
-  if (!spec) return 0;
-  return estimateCredits(spec, { ...requestedParams(spec, parsed), n: parsed.n }) ?? 0;
+/** An activity's own ApplicationFailure (InvalidInput from validation) is the campaign's failure. */
+function unwrapped(error: unknown): unknown {
+  return error instanceof ActivityFailure && error.cause instanceof ApplicationFailure ? error.cause : error;
 }
 
-/** A failed child as a campaign entry, with the credits its abandoned or failed jobs may still cost. */
-function failedVideo(base: Pick<CampaignVideo, 'id' | 'workflow_id'>, error: unknown): CampaignVideo {
-  const cause = error instanceof ChildWorkflowFailure ? error.cause : error;
-  if (isCancellation(cause) || isCancellation(error))
-    return { ...base, status: 'cancelled', error_type: FailureType.Cancelled };
-  const failure = cause instanceof ApplicationFailure ? cause : undefined;
-  return {
-    ...base,
-    status: failure?.type === FailureType.Cancelled ? 'cancelled' : 'failed',
-    error_type: failure?.type ?? FailureType.ProviderFailed,
-    error: (cause as Error | undefined)?.message ?? String(error),
-    credits_estimated: estimatedSpend(failureDetails(cause)?.attempts ?? []),
-  };
-}
+export async function VideoCampaign(
+  input: VideoCampaignInput,
+  carried?: CampaignCarried | LegacyCampaignCarried,
+): Promise<CampaignResult> {
+  // Campaigns started before manifests finish on the code that started them.
+  if (isLegacy(carried) || (!carried && !patched(CAMPAIGN_MANIFEST_PATCH))) {
+    return LegacyVideoCampaign(input as never, carried as LegacyCampaignCarried | undefined) as never;
+  }
+  const config = parseConfig(input, !carried);
+  const campaignId = workflowInfo().workflowId;
+  const book = new CampaignBook(carried ?? CampaignBook.fresh(Date.now()), config, Date.now());
+  const { state } = book;
 
-export async function VideoCampaign(input: VideoCampaignInput, carried?: CampaignCarried): Promise<CampaignResult> {
-  const { config, rows } = parseCampaign(input);
-
-  const state: CampaignCarried = carried ?? {
-    next: 0,
-    videos: rows.map(() => null),
-    credits_spent: 0,
-    started_at_ms: Date.now(),
-    paused: false,
-  };
-  /** Running rows and their estimated cost. */
-  const running = new Map<number, number>();
-  let budgetExhausted = false;
-  let startedThisRun = 0;
-
-  const count = (status: CampaignVideo['status']) => state.videos.filter((v) => v?.status === status).length;
-  const status = (): CampaignStatus =>
-    state.cancel_reason ? 'cancelled' : budgetExhausted ? 'budget_exhausted' : state.paused ? 'paused' : 'running';
-  const progress = (): CampaignProgress => ({
-    status: status(),
-    total: rows.length,
-    started: state.next,
-    running: running.size,
-    succeeded: count('succeeded'),
-    failed: count('failed'),
-    cancelled: count('cancelled'),
-    skipped: count('skipped'),
-    credits_estimated: state.credits_spent + [...running.values()].reduce((a, b) => a + b, 0),
-    elapsed_ms: Date.now() - state.started_at_ms,
-  });
-
-  setHandler(campaignProgressQuery, progress);
-  setHandler(campaignCancelSignal, (raw) => {
-    state.cancel_reason ??= cancelReason(raw);
-  });
+  setHandler(campaignProgressQuery, () => book.progress(Date.now()));
+  setHandler(campaignCancelSignal, (raw) => void (state.cancel_reason ??= cancelReason(raw)));
   setHandler(campaignPauseSignal, () => void (state.paused = true));
   setHandler(campaignResumeSignal, () => void (state.paused = false));
+  setHandler(campaignRetryFailedSignal, () => void (state.retries_requested += 1));
 
-  // Version 2 shows the campaign in the UI's search attributes. Campaigns started before it run on
-  // without (patched() is false when an old history replays), so a deploy never breaks them.
-  if (!carried && patched(CAMPAIGN_SEARCH_ATTRIBUTES_PATCH))
-    state.search_attributes = await searchAttributesRegistered();
   const showStatus = (value: string) => {
     if (!state.search_attributes) return;
     upsertSearchAttributes([
-      { key: VideoCampaignIdKey, value: workflowInfo().workflowId },
+      { key: VideoCampaignIdKey, value: campaignId },
       { key: VideoStatusKey, value },
     ]);
   };
-  if (!carried) showStatus('running');
 
+  const budgeted = config.max_credits !== undefined;
   // Children live in this scope: cancelling it asks each to cancel, and each cancels its upstream job.
   const children = new CancellationScope();
-  const finished = (index: number, video: CampaignVideo) => {
-    state.videos[index] = video;
-    state.credits_spent += video.credits_estimated ?? 0;
-    running.delete(index);
+  const writes: Promise<void>[] = [];
+  let page: PagedRow[] = [];
+  let startedThisRun = 0;
+
+  /** Write a results part when enough records wait (or all of them), in the background. */
+  function writeResults(all = false) {
+    const batch = book.takeRecords(Date.now(), all);
+    if (!batch) return;
+    const key = resultsPartKey(campaignId, state.execution_start_ms, batch.part);
+    writes.push(store.writeCampaignResults({ key, records: batch.records }));
+  }
+  async function allWritten() {
+    writeResults(true);
+    await Promise.all(writes.splice(0));
+  }
+  const finish = (record: CampaignResultRow) => {
+    book.finish(record, Date.now());
+    writeResults();
   };
 
-  const launch = async (index: number) => {
-    const row = rows[index];
-    const base = { id: row.id, workflow_id: childWorkflowId(workflowInfo().workflowId, row.id) };
-    running.set(index, estimateRow(row));
+  /** Re-run every row whose latest attempt failed retryably, as a pass of its own. */
+  async function retryPass(newExecution: boolean) {
+    await allWritten();
+    const retry = await wholeFile.collectRetryRows({
+      campaign_id: campaignId,
+      rows_key: state.rows_key,
+      retry_key: campaignKey(campaignId, `retries/${state.execution_start_ms}-${state.retries_requested}.jsonl`),
+    });
+    if (newExecution) {
+      // A new execution of a finished campaign starts from what the earlier ones recorded.
+      const { rows: _rows, credits, ...counts } = retry.totals;
+      state.counts = counts;
+      state.credits_spent = credits;
+    }
+    book.beginRetryPass(retry.key, retry.total);
+    page = [];
+  }
+
+  async function nextRow(): Promise<PagedRow | undefined> {
+    if (!page.length) {
+      const { key, offset } = state.pass;
+      page = await store.readCampaignRows({
+        key,
+        offset,
+        max_rows: Math.min(500, Math.max(50, 2 * config.concurrency)),
+      });
+      if (!page.length) state.pass.total = state.pass.taken; // the file ended early: nothing more to take
+    }
+    return page.shift();
+  }
+
+  async function launch(row: PagedRow, reserved: number) {
+    const workflowId = childWorkflowId(campaignId, row.id, row.attempt);
+    book.start(row, reserved);
+    startedThisRun += 1;
+    const prices = config.prices || row.request.prices ? { ...config.prices, ...row.request.prices } : undefined;
+    // The row may spend its reservation and no more: the child refuses any submit that would pass it.
+    const cap = budgeted ? Math.min(row.request.max_credits ?? Infinity, reserved) : row.request.max_credits;
+    const request = {
+      ...row.request,
+      ...(prices ? { prices } : {}),
+      ...(cap !== undefined ? { max_credits: cap } : {}),
+    };
     try {
       const child = await children.run(() =>
         startChild(GenerateVideo, {
-          workflowId: base.workflow_id,
-          args: [row.request],
+          workflowId,
+          args: [request],
           // A terminated campaign still cancels its children, and they their upstream jobs.
           parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
-          staticSummary: `${row.request.model ?? 'default model'}: ${row.request.prompt.slice(0, 100)}`,
+          staticSummary: `${row.request.model ?? 'default model'}: ${String(row.request.prompt).slice(0, 100)}`,
+          // Campaigns share the workers fairly: each is a fairness key of its own.
+          priority: { fairnessKey: campaignId },
         }),
       );
       void children
         .run(() => child.result())
         .then(
-          (result) =>
-            finished(index, {
-              ...base,
-              status: 'succeeded',
-              model: result.model,
-              video_uri: result.video.uri,
-              video_url: result.video.url,
-              sha256: result.video.sha256,
-              credits_estimated: result.credits_estimated,
-            }),
-          (error: unknown) => finished(index, failedVideo(base, error)),
+          (result) => finish(succeededRecord(row, workflowId, result, Date.now())),
+          (error: unknown) => finish(failedRecord(row, workflowId, error, Date.now(), isCancellation(error))),
         );
     } catch (error) {
-      finished(index, failedVideo(base, error));
+      finish(failedRecord(row, workflowId, error, Date.now(), isCancellation(error)));
     }
-  };
+  }
 
-  const settle = () => condition(() => running.size === 0);
-  const result = (): CampaignResult => {
-    const reason = state.cancel_reason ?? (budgetExhausted ? 'the credit budget would be exceeded' : 'not started');
-    const videos = state.videos.map(
-      (video, i) =>
-        video ?? {
-          id: rows[i].id,
-          workflow_id: childWorkflowId(workflowInfo().workflowId, rows[i].id),
-          status: 'skipped' as const,
-          error: reason,
-        },
-    );
-    state.videos = videos; // so the progress query of the finished campaign counts the skipped rows too
-    const last = status();
-    return { ...progress(), status: last === 'running' || last === 'paused' ? 'completed' : last, videos };
-  };
+  if (!carried) {
+    // The first run validates every row and keeps them in the store before anything is spent.
+    state.search_attributes = await searchAttributesRegistered();
+    showStatus('running');
+    try {
+      const prepared = await wholeFile.prepareCampaign({
+        campaign_id: campaignId,
+        manifest: config.manifest,
+        videos: config.videos,
+        defaults: config.defaults,
+        budgeted: config.max_credits !== undefined,
+        prices: config.prices,
+      });
+      state.rows_key = prepared.rows_key;
+      state.total = prepared.total;
+      state.pass = { key: prepared.rows_key, offset: 0, total: prepared.total, taken: 0, retry: false };
+    } catch (error) {
+      throw unwrapped(error);
+    }
+    if (config.retry_failed) await retryPass(true);
+  }
+
+  // Prices are read once per run: live, yet never per row.
+  const catalog: Catalog = withPrices((await loadCatalog()).catalog, config.prices);
+
+  const idle = () => book.running.size === 0;
+  const cancelled = () => !!state.cancel_reason;
 
   try {
-    while (state.next < rows.length) {
-      await condition(() => !!state.cancel_reason || (!state.paused && running.size < config.concurrency));
-      if (state.cancel_reason) break;
-      const cost = estimateRow(rows[state.next]);
-      if (config.max_credits !== undefined && progress().credits_estimated + cost > config.max_credits) {
-        budgetExhausted = true;
+    for (;;) {
+      await condition(() => cancelled() || (!state.paused && book.running.size < config.concurrency));
+      if (cancelled()) break;
+      if (book.passDone) {
+        await condition(() => idle() || cancelled());
+        if (cancelled()) break;
+        if (state.retries_requested > state.retries_done) {
+          await retryPass(false);
+          continue;
+        }
         break;
       }
-      if (workflowInfo().continueAsNewSuggested || startedThisRun >= CHILDREN_PER_RUN) {
-        await condition(() => running.size === 0 || !!state.cancel_reason);
-        if (state.cancel_reason) break;
-        return continueAsNew<typeof VideoCampaign>(input, state);
+      const info = workflowInfo();
+      if (
+        startedThisRun >= CHILDREN_PER_RUN ||
+        info.historyLength >= HISTORY_EVENTS_PER_RUN ||
+        info.continueAsNewSuggested
+      ) {
+        await condition(() => idle() || cancelled());
+        if (cancelled()) break;
+        await allWritten();
+        const { videos: _rows, retry_failed: _retry, ...settings } = input;
+        return continueAsNew<typeof VideoCampaign>(settings, state);
       }
-      await launch(state.next);
-      state.next += 1;
-      startedThisRun += 1;
+      const row = await nextRow();
+      if (!row) continue;
+      const reserve = budgeted ? worstCase(catalog, row.request).credits : 0;
+      if (budgeted) {
+        // Wait for running rows to release their reservations; alone and still too dear, it is skipped.
+        await condition(() => book.fits(reserve) || idle() || cancelled());
+        if (cancelled()) break;
+        if (!book.fits(reserve)) {
+          book.take(row);
+          finish(skippedForBudget(row, reserve, Date.now()));
+          continue;
+        }
+      }
+      book.take(row);
+      await launch(row, reserve);
     }
-    await condition(() => running.size === 0 || !!state.cancel_reason);
-    if (state.cancel_reason) children.cancel();
-    await settle();
-    const final = result();
-    showStatus(final.status);
-    return final;
+
+    if (cancelled()) children.cancel();
+    await condition(idle);
+    if (cancelled() && !book.passDone && !state.pass.retry) {
+      // Every row appears in the results: those never started are recorded as skipped.
+      const skipped = await wholeFile.skipCampaignRows({
+        campaign_id: campaignId,
+        execution_start_ms: state.execution_start_ms,
+        first_part: state.part,
+        key: state.pass.key,
+        offset: state.pass.offset,
+        status: 'skipped',
+        reason: state.cancel_reason!,
+      });
+      state.part += skipped.parts;
+      state.counts.skipped += skipped.count;
+      state.pass.taken = state.pass.total;
+    }
+    await allWritten();
+    const outputs = await wholeFile.compileCampaignResults({
+      campaign_id: campaignId,
+      list_rows_up_to: LIST_ROWS_UP_TO,
+    });
+    const last = book.status();
+    const status = last === 'running' || last === 'paused' ? 'completed' : last;
+    showStatus(status);
+    return {
+      ...book.progress(Date.now()),
+      status,
+      results: { results_jsonl: outputs.results_jsonl, results_csv: outputs.results_csv, gallery: outputs.gallery },
+      ...(outputs.rows ? { videos: outputs.rows } : {}),
+    };
   } catch (error) {
-    if (isCancellation(error)) await CancellationScope.nonCancellable(settle);
+    // Cancelling the campaign workflow cancels the children (their scope is a child of the root);
+    // wait for them to record their end, so each cancels its upstream job first.
+    if (isCancellation(error)) await CancellationScope.nonCancellable(() => condition(idle));
     throw error;
   }
 }

@@ -8,7 +8,7 @@
  */
 import type { GatewayCapabilities, GatewayJob } from '../gateway/types';
 import type { MirrorOutput } from '../activities/types';
-import { adaptParams, type Catalog, estimateCredits, requestedParams, unknownModel } from '../catalog';
+import { type Catalog, estimateAttempt, unknownModel } from '../catalog';
 import { FailureType, type VideoStatus } from '../contract';
 import type { GenerateVideoRequest } from '../request';
 import type { VideoSearchValues } from '../search-attributes';
@@ -279,9 +279,7 @@ export class VideoRun {
   }
 
   private estimate(model: string): Pick<Attempt, 'params' | 'adjustments' | 'credits_estimated'> {
-    const spec = this.state.catalog[model];
-    const { params, adjustments } = adaptParams(spec, requestedParams(spec, this.request));
-    return { params, adjustments, credits_estimated: estimateCredits(spec, { ...params, n: this.request.n }) };
+    return estimateAttempt(this.state.catalog[model], this.request);
   }
 
   /** A new attempt on `model`, the request fitted to it; it is live until it ends. */

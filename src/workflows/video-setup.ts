@@ -4,7 +4,7 @@
  * money is spent, as InvalidInput naming the allowed values.
  */
 import { log, workflowInfo } from '@temporalio/workflow';
-import { capabilityProblems, fallbackChain, firstModel, requestedParams, unknownModel } from '../catalog';
+import { capabilityProblems, fallbackChain, firstModel, requestedParams, unknownModel, withPrices } from '../catalog';
 import { invalidInput } from '../failures';
 import type { GenerateVideoRequest } from '../request';
 import { loadCatalog } from './video-activities';
@@ -15,7 +15,9 @@ export async function checkedSetup(
 ): Promise<
   Pick<CarriedState, 'catalog' | 'chain' | 'capabilities' | 'search_attributes' | 'campaign_id' | 'typical_seconds'>
 > {
-  const { catalog, source, problem, capabilities, search_attributes, typical_seconds } = await loadCatalog();
+  const loaded = await loadCatalog();
+  const { source, problem, capabilities, search_attributes, typical_seconds } = loaded;
+  const catalog = withPrices(loaded.catalog, request.prices);
   if (search_attributes === false)
     log.warn('Video search attributes are not registered: run npm run setup:search-attributes');
   if (problem) log.warn('Using the built-in model catalog', { source, problem });

@@ -1,10 +1,10 @@
 /**
- * The `VideoCampaign` wire format: many GenerateVideo requests, run a few at a time. Every row is
- * checked before anything starts, so a bad row fails the campaign before any money is spent.
+ * The `VideoCampaign` input of version 2 (rows inline, in history), read only by campaigns started
+ * before manifests (video-campaign-v2.ts). Today's format is input.ts.
  */
 import { z } from 'zod';
-import { invalidInput } from './failures';
-import { describeIssues, GenerateVideoRequest, type GenerateVideoInput } from './request';
+import { invalidInput } from '../failures';
+import { describeIssues, GenerateVideoRequest, type GenerateVideoInput } from '../request';
 
 /** Rows travel in workflow history; past this, split the campaign (or page it from storage, not built). */
 export const MAX_CAMPAIGN_VIDEOS = 2000;

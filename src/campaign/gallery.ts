@@ -1,0 +1,90 @@
+/**
+ * The results gallery: one static HTML page (no server, no scripts from elsewhere) for the people who
+ * commissioned the campaign. A grid of tiles, one per row (its latest attempt): the thumbnail plays
+ * the video on click; failed rows show why. Totals and a bar chart of outcomes by model on top.
+ */
+import { ROW_STATUSES, type CampaignResultRow, type CampaignTotals } from './results';
+
+export interface GalleryTile extends CampaignResultRow {
+  /** Where the page finds the video and thumbnail: a path relative to the page, or a URL. */
+  video_href?: string;
+  thumbnail_href?: string;
+}
+
+const escape = (text: unknown) => String(text ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+const COLOURS: Record<string, string> = {
+  succeeded: '#2e9d5b',
+  failed: '#d64545',
+  cancelled: '#9a9a9a',
+  skipped_budget: '#e0a030',
+  skipped: '#c8c8c8',
+};
+
+function chart(tiles: GalleryTile[]): string {
+  const byModel = new Map<string, Record<string, number>>();
+  for (const tile of tiles) {
+    const model = tile.model ?? '(not started)';
+    const counts = byModel.get(model) ?? {};
+    counts[tile.status] = (counts[tile.status] ?? 0) + 1;
+    byModel.set(model, counts);
+  }
+  const most = Math.max(1, ...[...byModel.values()].map((c) => Object.values(c).reduce((a, b) => a + b, 0)));
+  const bars = [...byModel.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([model, counts]) => {
+      const segments = ROW_STATUSES.filter((s) => counts[s])
+        .map(
+          (s) =>
+            `<span class="seg" title="${s}: ${counts[s]}" style="width:${(100 * counts[s]) / most}%;background:${COLOURS[s]}"></span>`,
+        )
+        .join('');
+      return `<div class="bar"><span class="label">${escape(model)}</span><span class="track">${segments}</span></div>`;
+    })
+    .join('\n');
+  const legend = ROW_STATUSES.map((s) => `<span><i style="background:${COLOURS[s]}"></i>${s}</span>`).join(' ');
+  return `<section class="chart" aria-label="outcomes by model">${bars}<p class="legend">${legend}</p></section>`;
+}
+
+function tile(row: GalleryTile): string {
+  const credits = `${row.credits} credits`;
+  const caption = `<p class="prompt">${escape(row.prompt)}</p><p class="meta">${escape(row.id)} · ${escape(row.model ?? '')} · ${credits} · <b>${row.status}</b>${row.attempt > 1 ? ` (attempt ${row.attempt})` : ''}</p>`;
+  if (row.status === 'succeeded' && row.video_href) {
+    const poster = row.thumbnail_href ? ` poster="${escape(row.thumbnail_href)}"` : '';
+    return `<figure class="tile ok" data-id="${escape(row.id)}" data-status="${row.status}"><video src="${escape(row.video_href)}"${poster} preload="none" muted playsinline loop onclick="this.paused ? this.play() : this.pause()"></video><figcaption>${caption}</figcaption></figure>`;
+  }
+  const why = row.failure_type
+    ? `<p class="failure"><b>${escape(row.failure_type)}</b> ${escape(row.failure_message ?? '')}</p>`
+    : '';
+  return `<figure class="tile ${row.status}" data-id="${escape(row.id)}" data-status="${row.status}"><div class="empty">${row.status}</div><figcaption>${caption}${why}</figcaption></figure>`;
+}
+
+export function renderGallery(campaignId: string, totals: CampaignTotals, tiles: GalleryTile[]): string {
+  const summary = ROW_STATUSES.map((s) => `<span class="count ${s}">${s}: <b>${totals[s]}</b></span>`).join(' ');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Campaign ${escape(campaignId)}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>
+body{font:14px system-ui,sans-serif;margin:24px;color:#222}
+h1{font-size:20px}.totals{margin:8px 0 16px}.count{margin-right:12px}
+.chart{max-width:720px;margin-bottom:24px}.bar{display:flex;align-items:center;margin:3px 0}
+.label{width:160px;font-size:12px}.track{flex:1;display:flex;height:14px;background:#f2f2f2}.seg{display:block;height:100%}
+.legend span{margin-right:10px;font-size:12px}.legend i{display:inline-block;width:10px;height:10px;margin-right:4px}
+.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(240px,1fr));gap:16px}
+.tile{margin:0;border:1px solid #ddd;border-radius:6px;overflow:hidden;background:#fff}
+.tile video,.tile .empty{width:100%;aspect-ratio:16/9;background:#111;display:block;cursor:pointer;object-fit:cover}
+.tile .empty{display:flex;align-items:center;justify-content:center;color:#fff;background:#888;cursor:default}
+.tile.failed .empty{background:#b33}
+figcaption{padding:8px}.prompt{margin:0 0 4px;max-height:4.2em;overflow:hidden}.meta{margin:0;color:#666;font-size:12px}
+.failure{margin:4px 0 0;color:#a00;font-size:12px}
+</style></head>
+<body>
+<h1>Campaign ${escape(campaignId)}</h1>
+<p class="totals">${totals.rows} rows · ${summary} · <b>${totals.credits}</b> credits (estimated)</p>
+${chart(tiles)}
+<main class="grid">
+${tiles.map(tile).join('\n')}
+</main>
+</body></html>
+`;
+}

@@ -1,0 +1,163 @@
+/**
+ * The `VideoCampaign` wire format and the rules for one row: pure (zod and the catalog), so the
+ * workflow, the activities and the client share them.
+ *
+ * Rows come from a manifest in the store (`manifest: { uri }`, JSONL or CSV), or for a few rows
+ * inline (`videos: [...]`). Either way they are validated before anything is spent and kept in the
+ * store, never in workflow history: the workflow pages through them.
+ */
+import { z } from 'zod';
+import { type Catalog, estimateAttempt, fallbackChain, firstModel, unknownModel, withPrices } from '../catalog';
+import { FailureType } from '../contract';
+import { describeIssues, GenerateVideoRequest, type GenerateVideoInput } from '../request';
+
+/** Inline rows travel in workflow history: a few only. Larger campaigns use a manifest. */
+export const MAX_INLINE_VIDEOS = 500;
+/** A row's request, as JSON, may be this large; a larger one is an inline image: use image_url. */
+export const MAX_ROW_BYTES = 64 * 1024;
+
+export const ROW_ID = /^[A-Za-z0-9._-]{1,100}$/;
+
+const VideoRow = z
+  .object({ id: z.string().regex(ROW_ID, 'id: letters, digits, . _ - (at most 100)').optional() })
+  .loose();
+
+export const CampaignManifest = z
+  .object({
+    /** A key in the workers' store (`campaigns/x/rows.csv`) or its URI (file:///..., s3://bucket/...). */
+    uri: z.string().trim().min(1),
+    /** Taken from the name's extension (.csv, .jsonl, .ndjson) when absent. */
+    format: z.enum(['csv', 'jsonl']).optional(),
+  })
+  .strict();
+export type CampaignManifest = z.infer<typeof CampaignManifest>;
+
+export const VideoCampaignInput = z
+  .object({
+    /** Rows in the store: every row is validated before anything starts, then paged through. */
+    manifest: CampaignManifest.optional(),
+    /** A few rows inline, for small campaigns (at most MAX_INLINE_VIDEOS). */
+    videos: z.array(VideoRow).min(1).max(MAX_INLINE_VIDEOS).optional(),
+    /** Fields every row gets unless it sets them itself (model, duration_seconds, fallback_models, ...). */
+    defaults: z.record(z.string(), z.unknown()).optional(),
+    /** How many videos generate at once. */
+    concurrency: z.number().int().min(1).max(1000).default(5),
+    /** The most the campaign may spend: each row reserves its worst case before it starts. */
+    max_credits: z.number().positive().optional(),
+    /** Credits per 4 s 720p clip by model, over the catalog's; a budget needs a price for every model. */
+    prices: z.record(z.string(), z.number().nonnegative()).optional(),
+    /** Start by re-running the rows of an earlier execution of this campaign that failed retryably. */
+    retry_failed: z.boolean().optional(),
+  })
+  .strict();
+
+export type VideoCampaignInput = z.input<typeof VideoCampaignInput>;
+export type VideoCampaignConfig = z.output<typeof VideoCampaignInput>;
+
+/** One row, validated, as it is kept in the store and paged into the workflow. */
+export interface CampaignRow {
+  /** Position in the manifest, from 0. */
+  i: number;
+  id: string;
+  /** Line in the manifest where the row is (1-based; the header is line 1 of a CSV). */
+  line: number;
+  /** 1 for the first run of the row; retries count up. */
+  attempt: number;
+  /** What the row's GenerateVideo child is started with: the row over the defaults. */
+  request: GenerateVideoInput;
+}
+
+/** Check one row merged over the defaults; a problem names the line, and the id where there is one. */
+export function checkRow(
+  fields: Record<string, unknown>,
+  defaults: Record<string, unknown> | undefined,
+  position: { i: number; line: number },
+): { row: CampaignRow } | { problem: string } {
+  const { id = String(position.i + 1), ...rest } = fields;
+  const where = `line ${position.line}${typeof id === 'string' && id ? ` (id ${id})` : ''}`;
+  if (typeof id !== 'string' || !ROW_ID.test(id)) {
+    return { problem: `${where}: id must be letters, digits, . _ - (at most 100)` };
+  }
+  const request = { ...defaults, ...rest } as GenerateVideoInput;
+  const parsed = GenerateVideoRequest.safeParse(request);
+  if (!parsed.success) return { problem: `${where}: ${describeIssues(parsed.error)}` };
+  const bytes = JSON.stringify(request).length;
+  if (bytes > MAX_ROW_BYTES) {
+    return { problem: `${where}: the row is ${bytes} bytes, over ${MAX_ROW_BYTES} (pass images by image_url)` };
+  }
+  return { row: { i: position.i, id, line: position.line, attempt: 1, request } };
+}
+
+/** The largest inline campaign input accepted; past it the rows belong in a manifest. */
+export const MAX_INLINE_INPUT_BYTES = 256 * 1024;
+
+/**
+ * Check a campaign input where the caller is (client, command line) before it is started: the
+ * settings, and inline rows one by one. A manifest's rows are checked by the workflow's first
+ * activity, which reads the store. Returns the problems, empty when there are none.
+ */
+export function campaignInputProblems(input: unknown): string[] {
+  const parsed = VideoCampaignInput.safeParse(input);
+  if (!parsed.success) return [describeIssues(parsed.error)];
+  const { manifest, videos, defaults, retry_failed } = parsed.data;
+  if (!retry_failed && [manifest, videos].filter(Boolean).length !== 1) return ['give either manifest or videos'];
+  const bytes = JSON.stringify(input).length;
+  if (bytes > MAX_INLINE_INPUT_BYTES) {
+    return [`the input is ${bytes} bytes, over ${MAX_INLINE_INPUT_BYTES}: put the rows in a manifest (manifest.uri)`];
+  }
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  for (const [i, fields] of (videos ?? []).entries()) {
+    const checked = checkRow(fields, defaults, { i, line: i + 1 });
+    if ('problem' in checked) problems.push(checked.problem.replace(/^line/, 'row'));
+    else if (seen.has(checked.row.id)) problems.push(`row ${i + 1}: duplicate id "${checked.row.id}"`);
+    else seen.add(checked.row.id);
+  }
+  return problems;
+}
+
+/**
+ * The most one row can cost: every model its chain could submit, each fitted to the request as a
+ * fallback would be, at the catalog's prices, times `n`, added up. Added, not the dearest alone,
+ * because a job that failed after it was accepted is counted as spent (estimatedSpend) and the chain
+ * then goes on: the dearest model alone could be passed by a paid failure before it. A budgeted
+ * campaign reserves this before the row starts and caps the row's own `max_credits` at it, so no
+ * sequence of fallbacks can pass it. Models without a price make it unknown: they are in `unpriced`.
+ */
+export function worstCase(
+  catalog: Catalog,
+  request: GenerateVideoInput,
+): { credits: number; unpriced: string[]; unknown: string[] } {
+  const parsed = GenerateVideoRequest.parse(request);
+  const priced = withPrices(catalog, parsed.prices);
+  const chain = fallbackChain(priced, parsed.model ?? firstModel(priced, parsed.prefer), parsed);
+  let credits = 0;
+  const unpriced: string[] = [];
+  const unknown: string[] = [];
+  for (const model of chain) {
+    if (!priced[model]) unknown.push(model);
+    else {
+      const cost = estimateAttempt(priced[model], parsed).credits_estimated;
+      if (cost === null) unpriced.push(model);
+      else credits += cost;
+    }
+  }
+  return { credits, unpriced, unknown };
+}
+
+/** Why a row cannot run in this campaign (unknown models; unpriced ones when it has a budget), or undefined. */
+export function budgetProblem(catalog: Catalog, row: CampaignRow, budgeted: boolean): string | undefined {
+  const { unpriced, unknown } = worstCase(catalog, row.request);
+  const where = `line ${row.line} (id ${row.id})`;
+  if (unknown.length) return `${where}: ${unknownModel(unknown[0], catalog)}`;
+  if (budgeted && unpriced.length) {
+    return `${where}: ${unpriced.join(', ')} has no price, so max_credits cannot be held (give one in "prices")`;
+  }
+  return undefined;
+}
+
+/** Failures a retry can fix (an outage, a quota, a top-up); a refusal or a bad row stays as it is. */
+export function isRetryable(failureType: string | undefined): boolean {
+  const final: string[] = [FailureType.SafetyRefusal, FailureType.InvalidInput, FailureType.IdempotencyConflict];
+  return !final.includes(failureType ?? '');
+}

@@ -1,0 +1,185 @@
+/**
+ * `campaign`: start a campaign from a CSV or JSONL manifest (uploaded to the workers' store) and
+ * follow it with a progress bar; `campaign status|pause|resume|cancel|retry-failed --id ID` steer a
+ * running one. The store is the one the workers use (VIDEO_STORE).
+ */
+import { SingleBar, Presets } from 'cli-progress';
+import type { Command } from 'commander';
+import { createReadStream, readFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { BUILTIN_CATALOG } from '../catalog';
+import { createCampaignActivities } from '../campaign/activities';
+import { campaignKey } from '../campaign/results';
+import type { VideoCampaignInput } from '../campaign/input';
+import { manifestFormat } from '../campaign/manifest';
+import { VideoClient, type CampaignJob, type CampaignProgress, type CampaignResult } from '../client';
+import { loadWorkerConfig } from '../config';
+import { createStore } from '../store';
+
+const json = (what: string) => (text: string) => {
+  try {
+    return JSON.parse(text.startsWith('@') ? readFileSync(text.slice(1), 'utf8') : text);
+  } catch (error) {
+    throw new Error(`${what} is not JSON: ${(error as Error).message}`);
+  }
+};
+const number = (text: string) => {
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`expected a positive number, got "${text}"`);
+  return n;
+};
+
+/** A progress bar over the campaign's snapshots: done/total, failed, credits, ETA. */
+async function follow(campaign: CampaignJob, out: NodeJS.WriteStream = process.stderr): Promise<void> {
+  const bar = new SingleBar(
+    {
+      format:
+        ' {bar} {value}/{total} done | {running} running | {failed} failed | {credits} credits | ETA {eta_text} | {status}',
+      stream: out,
+      noTTYOutput: true,
+      notTTYSchedule: 5000,
+      hideCursor: true,
+    },
+    Presets.shades_classic,
+  );
+  const done = (p: CampaignProgress) => p.succeeded + p.failed + p.cancelled + p.skipped + p.skipped_budget;
+  const view = (p: CampaignProgress) => ({
+    running: p.running,
+    failed: p.failed,
+    credits: p.credits_estimated,
+    status: p.status,
+    eta_text: p.eta_ms === undefined ? '-' : `${Math.round(p.eta_ms / 1000)}s`,
+  });
+  bar.start(1, 0, { running: 0, failed: 0, credits: 0, status: 'starting', eta_text: '-' });
+  try {
+    for await (const p of campaign.watch({ intervalMs: 1000 })) {
+      bar.setTotal(Math.max(1, p.total));
+      bar.update(done(p), view(p));
+    }
+  } finally {
+    bar.stop();
+  }
+}
+
+function printResult(result: CampaignResult): void {
+  const { videos: _rows, ...summary } = result;
+  console.error(`results: ${result.results.results_jsonl}\n         ${result.results.results_csv}`);
+  console.error(`gallery: ${result.results.gallery}`);
+  console.log(JSON.stringify(summary, null, 2));
+}
+
+interface StartOptions {
+  file: string;
+  defaults?: Record<string, unknown>;
+  concurrency?: number;
+  maxCredits?: number;
+  prices?: Record<string, number>;
+  id?: string;
+  wait: boolean;
+}
+
+async function startFromFile(options: StartOptions): Promise<void> {
+  const id = options.id ?? `campaign-${randomUUID()}`;
+  let input: VideoCampaignInput;
+  if (extname(options.file).toLowerCase() === '.json') {
+    input = JSON.parse(readFileSync(options.file, 'utf8')) as VideoCampaignInput; // the inline form
+  } else {
+    const format = manifestFormat(options.file);
+    if (!format) throw new Error(`${options.file}: a manifest is .csv or .jsonl (or a campaign .json)`);
+    const store = await createStore(loadWorkerConfig().VIDEO_STORE);
+    const stored = await store.put(campaignKey(id, `manifest.${format}`), createReadStream(options.file), {
+      contentType: format === 'csv' ? 'text/csv' : 'application/x-ndjson',
+    });
+    console.error(`uploaded ${options.file} to ${stored.uri}`);
+    input = { manifest: { uri: stored.uri, format } };
+  }
+  input = {
+    ...input,
+    ...(options.defaults && { defaults: options.defaults }),
+    ...(options.concurrency && { concurrency: options.concurrency }),
+    ...(options.maxCredits && { max_credits: options.maxCredits }),
+    ...(options.prices && { prices: options.prices }),
+  };
+  const videos = await VideoClient.connect();
+  try {
+    const campaign = await videos.startCampaign(input, { workflowId: id });
+    console.error(`started ${campaign.workflowId}`);
+    if (!options.wait) return void console.log(campaign.workflowId);
+    await follow(campaign);
+    printResult(await campaign.result());
+  } finally {
+    await videos.client.connection.close();
+  }
+}
+
+/** Run `act` on the campaign with this id; a missing one is one clear line and exit 1. */
+async function withCampaign(id: string, act: (campaign: CampaignJob, videos: VideoClient) => Promise<void>) {
+  const videos = await VideoClient.connect();
+  try {
+    await act(videos.campaign(id), videos);
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) throw new Error(`no campaign with id "${id}"`);
+    throw error;
+  } finally {
+    await videos.client.connection.close();
+  }
+}
+
+export function addCampaignCommands(program: Command): void {
+  const campaign = program
+    .command('campaign')
+    .description('start a campaign from a CSV or JSONL manifest (or a campaign .json) and follow it')
+    .option('--file <path>', 'rows.csv, rows.jsonl, or a campaign .json ({"videos": [...], ...})')
+    .option('--defaults <json>', 'fields every row gets unless it sets them (JSON or @file.json)', json('--defaults'))
+    .option('--concurrency <n>', 'videos generating at once', number)
+    .option('--max-credits <credits>', 'the most the campaign may spend (worst case reserved per row)', number)
+    .option('--prices <json>', 'credits per 4 s 720p clip by model, for models without a price', json('--prices'))
+    .option('--id <id>', 'campaign workflow id')
+    .option('--no-wait', 'print the campaign id and return')
+    .action(async (options: StartOptions) => {
+      if (!options.file) throw new Error('campaign: --file is required (or use a subcommand: campaign --help)');
+      await startFromFile(options);
+    });
+
+  campaign
+    .command('status')
+    .description("a campaign's progress, or its result once finished")
+    .requiredOption('--id <id>', 'campaign workflow id')
+    .option('--gallery', 'write the results files and the gallery now, from what has finished so far')
+    .action(async (options: { id: string; gallery?: boolean }) =>
+      withCampaign(options.id, async (job) => {
+        const { status } = await job.handle.describe();
+        if (status.name === 'COMPLETED') printResult(await job.result());
+        else console.log(JSON.stringify({ workflow_status: status.name, ...(await job.progress()) }, null, 2));
+        if (options.gallery) {
+          const store = await createStore(loadWorkerConfig().VIDEO_STORE);
+          const outputs = await createCampaignActivities({
+            store,
+            catalog: async () => BUILTIN_CATALOG,
+            heartbeat: () => undefined,
+          }).compileCampaignResults({ campaign_id: options.id, list_rows_up_to: 0 });
+          console.error(`gallery: ${outputs.gallery}`);
+        }
+      }),
+    );
+
+  const steer = (name: string, description: string, act: (job: CampaignJob) => Promise<unknown>) =>
+    campaign
+      .command(name)
+      .description(description)
+      .requiredOption('--id <id>', 'campaign workflow id')
+      .action(async (options: { id: string }) =>
+        withCampaign(options.id, async (job) => {
+          await act(job);
+          console.log(`${name}: ${options.id}`);
+        }),
+      );
+  steer('pause', 'start no more videos until resumed (running ones finish)', (job) => job.pause());
+  steer('resume', 'start videos again', (job) => job.resume());
+  steer('cancel', 'stop: cancel running videos (and their upstream jobs), skip the rest', (job) => job.cancel());
+  steer('retry-failed', 'run again every row that failed retryably (a finished campaign starts again)', (job) =>
+    job.retryFailed(),
+  );
+}

@@ -1,0 +1,58 @@
+/** Campaign helpers shared by the tests and the campaign benchmark: manifests, runs, results. */
+import type { Client } from '@temporalio/client';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { csvLine, type CampaignResultRow } from '../../src/campaign/results';
+
+/** A CSV manifest at `path` with a header of the columns the rows use. */
+export function writeCsv(path: string, rows: Record<string, unknown>[]): string {
+  const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  const lines = [csvLine(columns), ...rows.map((r) => csvLine(columns.map((c) => r[c])))];
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, `${lines.join('\n')}\n`);
+  return path;
+}
+
+/** Rows of a store file (results.jsonl) named by its file:// URI. */
+export function readJsonl<T = CampaignResultRow>(uri: string): T[] {
+  return readFileSync(fileURLToPath(uri), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as T);
+}
+
+/** Bytes of every payload in a value (a history event), found wherever they sit. */
+function payloadBytes(value: unknown): number[] {
+  if (!value || typeof value !== 'object') return [];
+  if (value instanceof Uint8Array) return [];
+  const record = value as Record<string, unknown>;
+  if (record.data instanceof Uint8Array && 'metadata' in record) return [record.data.length];
+  return Object.values(record).flatMap(payloadBytes);
+}
+
+export interface RunFigures {
+  runs: number;
+  /** The most events in any one run. */
+  maxEvents: number;
+  /** The largest single payload in any run's history. */
+  maxPayloadBytes: number;
+}
+
+/** History figures across every run of a workflow id (continue-as-new chains). */
+export async function runFigures(client: Client, workflowId: string): Promise<RunFigures> {
+  const figures: RunFigures = { runs: 0, maxEvents: 0, maxPayloadBytes: 0 };
+  // From the latest run back along continue-as-new: each run's first event names the one before.
+  let runId: string | undefined;
+  do {
+    const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
+    const events = history.events ?? [];
+    figures.runs += 1;
+    figures.maxEvents = Math.max(figures.maxEvents, events.length);
+    for (const event of events) figures.maxPayloadBytes = Math.max(figures.maxPayloadBytes, ...payloadBytes(event));
+    runId = events[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId || undefined;
+  } while (runId);
+  return figures;
+}
+
+export const storePath = (storeDir: string, key: string) => join(storeDir, key);

@@ -1,0 +1,158 @@
+/** Campaign rules without a server: CSV cells, row checks, the worst case, the books. */
+import assert from 'node:assert/strict';
+import { Readable } from 'node:stream';
+import { describe, test } from 'node:test';
+import { BUILTIN_CATALOG } from '../../src/catalog';
+import { budgetProblem, campaignInputProblems, checkRow, isRetryable, worstCase } from '../../src/campaign/input';
+import { cellValue, readManifest, type RawRow } from '../../src/campaign/manifest';
+import { csvLine } from '../../src/campaign/results';
+import { CampaignBook, skippedForBudget } from '../../src/workflows/campaign-book';
+
+async function rowsOf(text: string, format: 'csv' | 'jsonl'): Promise<RawRow[]> {
+  const rows: RawRow[] = [];
+  for await (const row of readManifest(Readable.from([Buffer.from(text)]), format)) rows.push(row);
+  return rows;
+}
+
+describe('manifests', () => {
+  test('CSV cells take the type of their GenerateVideo field', () => {
+    assert.equal(cellValue('duration_seconds', '8'), 8);
+    assert.equal(cellValue('duration_seconds', 'eight'), 'eight', 'left as text for the schema to refuse');
+    assert.deepEqual(cellValue('fallback_models', 'veo-3-1| wan-2-1'), ['veo-3-1', 'wan-2-1']);
+    assert.deepEqual(cellValue('prices', '{"grok-video": 60}'), { 'grok-video': 60 });
+    assert.equal(cellValue('prompt', '42'), '42', 'text fields stay text');
+    assert.equal(cellValue('poll_interval', '5s'), '5s');
+  });
+
+  test('CSV rows carry the line they end on; quoted newlines and empty cells are handled', async () => {
+    const rows = await rowsOf('id,prompt,n\r\na,"two\nlines",2\r\nb,plain,\r\n', 'csv');
+    assert.deepEqual(rows, [
+      { line: 3, fields: { id: 'a', prompt: 'two\nlines', n: 2 } },
+      { line: 4, fields: { id: 'b', prompt: 'plain' } },
+    ]);
+  });
+
+  test('a malformed CSV is a problem with its line', async () => {
+    const rows = await rowsOf('id,prompt\na,fine\nb,too,many\n', 'csv');
+    // The parser stops at the bad line; what it says names that line.
+    assert.match((rows.at(-1) as { problem: string }).problem, /^line 3/);
+  });
+
+  test('JSONL: blank lines skipped, bad lines named', async () => {
+    const rows = await rowsOf('{"prompt":"a"}\n\nnot json\n[1]\n', 'jsonl');
+    assert.deepEqual(rows[0], { line: 1, fields: { prompt: 'a' } });
+    assert.match((rows[1] as { problem: string }).problem, /^line 3: not JSON/);
+    assert.match((rows[2] as { problem: string }).problem, /^line 4: expected a JSON object/);
+  });
+
+  test('csvLine quotes what needs quoting', () => {
+    assert.equal(csvLine(['a', 'b,c', 'say "hi"', undefined, 3]), 'a,"b,c","say ""hi""",,3');
+  });
+});
+
+describe('rows', () => {
+  test('a row merges over the defaults and is checked; problems name the line and id', () => {
+    const ok = checkRow({ id: 'x', prompt: 'p' }, { model: 'wan-2-1' }, { i: 0, line: 2 });
+    assert.ok('row' in ok && ok.row.request.model === 'wan-2-1' && ok.row.attempt === 1);
+    const bad = checkRow({ id: 'y', prompt: 'p', duration_seconds: -1 }, undefined, { i: 1, line: 3 });
+    assert.ok('problem' in bad && /^line 3 \(id y\): duration_seconds/.test(bad.problem));
+    const badId = checkRow({ id: 'a b', prompt: 'p' }, undefined, { i: 2, line: 4 });
+    assert.ok('problem' in badId && /id must be/.test(badId.problem));
+  });
+
+  test('inline inputs are checked where the caller is: one source, rows, duplicates', () => {
+    assert.deepEqual(campaignInputProblems({ videos: [{ prompt: 'a' }] }), []);
+    assert.match(campaignInputProblems({})[0], /either manifest or videos/);
+    const problems = campaignInputProblems({
+      videos: [
+        { id: 'a', prompt: 'x' },
+        { id: 'a', prompt: 'y' },
+      ],
+    });
+    assert.match(problems[0], /row 2: duplicate id "a"/);
+  });
+
+  test('the worst case adds up every model the chain could pay for, fitted and times n', () => {
+    // wan-2-1 40 + veo-3-1 180 for a 4 s 720p clip; n = 2 doubles both.
+    const request = { prompt: 'p', model: 'wan-2-1', fallback_models: ['veo-3-1'], n: 2 };
+    assert.deepEqual(worstCase(BUILTIN_CATALOG, request), { credits: 440, unpriced: [], unknown: [] });
+    // 8 s on veo-3-1 is two clips; wan-2-1 (max 6 s) is fitted to 6 s: two clips as well.
+    const long = worstCase(BUILTIN_CATALOG, {
+      prompt: 'p',
+      model: 'veo-3-1',
+      duration_seconds: 8,
+      fallback_models: ['wan-2-1'],
+    });
+    assert.equal(long.credits, 360 + 80);
+  });
+
+  test('unpriced models are refused only with a budget, and a price fixes it', () => {
+    const row = { i: 0, id: 'g', line: 2, attempt: 1, request: { prompt: 'p', model: 'grok-video' } };
+    assert.equal(budgetProblem(BUILTIN_CATALOG, row, false), undefined);
+    assert.match(budgetProblem(BUILTIN_CATALOG, row, true)!, /grok-video has no price/);
+    const priced = { ...row, request: { ...row.request, prices: { 'grok-video': 50 } } };
+    assert.equal(budgetProblem(BUILTIN_CATALOG, priced, true), undefined);
+    assert.equal(worstCase(BUILTIN_CATALOG, priced.request).credits, 50);
+  });
+
+  test('retryable failures: not a refusal, not bad input', () => {
+    assert.equal(isRetryable('ProviderFailed'), true);
+    assert.equal(isRetryable('QuotaExceeded'), true);
+    assert.equal(isRetryable('SafetyRefusal'), false);
+    assert.equal(isRetryable('InvalidInput'), false);
+  });
+});
+
+describe('CampaignBook', () => {
+  const row = (i: number) => ({
+    i,
+    id: `r${i}`,
+    line: i + 2,
+    attempt: 1,
+    request: { prompt: `p${i}` },
+    end: 100 * (i + 1),
+  });
+
+  test('reservations count against the budget until the row ends; then only its spend does', () => {
+    const book = new CampaignBook(CampaignBook.fresh(0), { max_credits: 500 }, 0);
+    book.start(row(0), 220);
+    book.start(row(1), 220);
+    assert.equal(book.fits(60), true);
+    assert.equal(book.fits(61), false);
+    book.finish({ ...skippedForBudget(row(0), 0, 1), status: 'succeeded', credits: 180 }, 1);
+    assert.equal(book.reserved, 220);
+    assert.equal(book.state.credits_spent, 180);
+    assert.equal(book.fits(100), true);
+    assert.equal(book.progress(60_000).credits_estimated, 400);
+  });
+
+  test('results are handed out in numbered parts, by count or age', () => {
+    const book = new CampaignBook(CampaignBook.fresh(0), {}, 0);
+    for (let i = 0; i < 99; i++) book.finish(skippedForBudget(row(i), 1, 0), 0);
+    assert.equal(book.takeRecords(1000), undefined, 'not yet: 99 records, young');
+    book.finish(skippedForBudget(row(99), 1, 0), 0);
+    const first = book.takeRecords(1000);
+    assert.equal(first?.part, 0);
+    assert.equal(first?.records.length, 100);
+    book.finish(skippedForBudget(row(100), 1, 0), 2000);
+    assert.equal(book.takeRecords(3000), undefined);
+    assert.equal(book.takeRecords(62_000)?.part, 1, 'a minute old: written');
+  });
+
+  test('progress: counts, rate and ETA from this run', () => {
+    const state = CampaignBook.fresh(0);
+    state.rows_key = 'k';
+    state.total = 10;
+    state.pass = { key: 'k', offset: 0, total: 10, taken: 0, retry: false };
+    const book = new CampaignBook(state, {}, 0);
+    for (let i = 0; i < 4; i++) {
+      book.take(row(i));
+      book.finish({ ...skippedForBudget(row(i), 0, 0), status: 'succeeded' }, 0);
+    }
+    const p = book.progress(60_000);
+    assert.equal(p.succeeded, 4);
+    assert.equal(p.status, 'running');
+    assert.equal(p.rate_per_minute, 4);
+    assert.equal(p.eta_ms, 90_000, 'six rows left at four a minute');
+  });
+});
