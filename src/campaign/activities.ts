@@ -5,7 +5,7 @@
  * by the workflow, so a retried activity replaces its own object.
  */
 import { Context } from '@temporalio/activity';
-import { relative, posix } from 'node:path';
+import { posix } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import { createInterface } from 'node:readline';
 import { withPrices, type Catalog } from '../catalog';
@@ -80,6 +80,8 @@ export interface RetryRowsInput {
 export interface RetryRows {
   key: string;
   total: number;
+  /** Rows in the campaign's rows file. */
+  rows_total: number;
   /** The latest attempt of every row so far, for the counters of a new execution. */
   totals: CampaignTotals;
 }
@@ -217,7 +219,11 @@ export function createCampaignActivities(deps: CampaignActivityDependencies) {
       }
     })();
     if (!key) return url;
-    if (store.kind === 'folder') return relative(posix.dirname(galleryKey), key).split('\\').join('/');
+    if (store.kind === 'folder') {
+      // Keys hold percent-encoded ids (`%2F`): each segment is encoded again so the browser keeps them.
+      const path = posix.relative(posix.dirname(galleryKey), key);
+      return path.split('/').map(encodeURIComponent).join('/');
+    }
     return store.shareableUrl ? store.shareableUrl(key) : url;
   }
 
@@ -326,9 +332,17 @@ export function createCampaignActivities(deps: CampaignActivityDependencies) {
       }
       const out = lineWriter(input.retry_key);
       let total = 0;
+      let rowsTotal = 0;
       try {
-        for await (const line of createInterface({ input: await store.open(input.rows_key), crlfDelay: Infinity })) {
+        let rows: Readable;
+        try {
+          rows = await store.open(input.rows_key);
+        } catch (error) {
+          throw invalidInput(`this campaign has no rows to retry (${(error as Error).message})`);
+        }
+        for await (const line of createInterface({ input: rows, crlfDelay: Infinity })) {
           if (!line.trim()) continue;
+          rowsTotal += 1;
           const row = JSON.parse(line) as CampaignRow;
           const attempt = retry.get(row.i);
           if (attempt === undefined) continue;
@@ -340,7 +354,7 @@ export function createCampaignActivities(deps: CampaignActivityDependencies) {
         throw error;
       }
       await out.end();
-      return { key: input.retry_key, total, totals: totalsOf(latest.values(), credits) };
+      return { key: input.retry_key, total, rows_total: rowsTotal, totals: totalsOf(latest.values(), credits) };
     },
 
     /**

@@ -131,6 +131,7 @@ export function addCampaignCommands(program: Command): void {
   const campaign = program
     .command('campaign')
     .description('start a campaign from a CSV or JSONL manifest (or a campaign .json) and follow it')
+    .enablePositionalOptions()
     .option('--file <path>', 'rows.csv, rows.jsonl, or a campaign .json ({"videos": [...], ...})')
     .option('--defaults <json>', 'fields every row gets unless it sets them (JSON or @file.json)', json('--defaults'))
     .option('--concurrency <n>', 'videos generating at once', number)

@@ -16,7 +16,9 @@ import { showProgress } from './progress';
 const program = new Command()
   .name('durable-video')
   .description('Durable AI video generation on Temporal')
-  .showHelpAfterError();
+  .showHelpAfterError()
+  // `campaign --id X` and `campaign status --id X`: options belong to the command they follow.
+  .enablePositionalOptions();
 
 const positiveInt = (value: string) => {
   const n = Number(value);

@@ -73,7 +73,10 @@ function parseConfig(input: unknown, first: boolean): VideoCampaignConfig {
   const parsed = VideoCampaignInput.safeParse(input);
   if (!parsed.success) throw invalidInput(`invalid VideoCampaign input: ${describeIssues(parsed.error)}`);
   const sources = [parsed.data.manifest, parsed.data.videos].filter(Boolean).length;
-  if (first && sources !== 1) throw invalidInput('invalid VideoCampaign input: give either manifest or videos');
+  // A retry of a finished campaign reads the rows its first execution kept; others need one source.
+  if (first && sources !== 1 && !(parsed.data.retry_failed && sources === 0)) {
+    throw invalidInput('invalid VideoCampaign input: give either manifest or videos');
+  }
   return parsed.data;
 }
 
@@ -121,7 +124,10 @@ export async function VideoCampaign(
     const batch = book.takeRecords(Date.now(), all);
     if (!batch) return;
     const key = resultsPartKey(campaignId, state.execution_start_ms, batch.part);
-    writes.push(store.writeCampaignResults({ key, records: batch.records }));
+    // Never cancelled: a cancelled campaign still keeps the results of the rows that finished.
+    const written = CancellationScope.nonCancellable(() => store.writeCampaignResults({ key, records: batch.records }));
+    written.catch(() => undefined); // awaited (and any failure raised) by allWritten
+    writes.push(written);
   }
   async function allWritten() {
     writeResults(true);
@@ -145,6 +151,7 @@ export async function VideoCampaign(
       const { rows: _rows, credits, ...counts } = retry.totals;
       state.counts = counts;
       state.credits_spent = credits;
+      state.total = retry.rows_total;
     }
     book.beginRetryPass(retry.key, retry.total);
     page = [];
@@ -202,22 +209,26 @@ export async function VideoCampaign(
     // The first run validates every row and keeps them in the store before anything is spent.
     state.search_attributes = await searchAttributesRegistered();
     showStatus('running');
-    try {
-      const prepared = await wholeFile.prepareCampaign({
-        campaign_id: campaignId,
-        manifest: config.manifest,
-        videos: config.videos,
-        defaults: config.defaults,
-        budgeted: config.max_credits !== undefined,
-        prices: config.prices,
-      });
-      state.rows_key = prepared.rows_key;
-      state.total = prepared.total;
-      state.pass = { key: prepared.rows_key, offset: 0, total: prepared.total, taken: 0, retry: false };
-    } catch (error) {
-      throw unwrapped(error);
+    if (config.retry_failed && !config.manifest && !config.videos) {
+      state.rows_key = campaignKey(campaignId, 'rows.jsonl');
+    } else {
+      try {
+        const prepared = await wholeFile.prepareCampaign({
+          campaign_id: campaignId,
+          manifest: config.manifest,
+          videos: config.videos,
+          defaults: config.defaults,
+          budgeted: config.max_credits !== undefined,
+          prices: config.prices,
+        });
+        state.rows_key = prepared.rows_key;
+        state.total = prepared.total;
+        state.pass = { key: prepared.rows_key, offset: 0, total: prepared.total, taken: 0, retry: false };
+      } catch (error) {
+        throw unwrapped(error);
+      }
     }
-    if (config.retry_failed) await retryPass(true);
+    if (config.retry_failed) await retryPass(true).catch((error: unknown) => Promise.reject(unwrapped(error)));
   }
 
   // Prices are read once per run: live, yet never per row.
@@ -302,7 +313,14 @@ export async function VideoCampaign(
   } catch (error) {
     // Cancelling the campaign workflow cancels the children (their scope is a child of the root);
     // wait for them to record their end, so each cancels its upstream job first.
-    if (isCancellation(error)) await CancellationScope.nonCancellable(() => condition(idle));
+    // Then keep what they recorded: the results so far and the gallery.
+    if (isCancellation(error)) {
+      await CancellationScope.nonCancellable(async () => {
+        await condition(idle);
+        await allWritten();
+        await wholeFile.compileCampaignResults({ campaign_id: campaignId, list_rows_up_to: 0 });
+      });
+    }
     throw error;
   }
 }
