@@ -25,6 +25,8 @@ interface FleetOptions {
   server: 'dev' | 'cluster';
   pollInterval: number | 'auto';
   maxRps?: number;
+  /** Write the worker's CPU profile here (node --cpu-prof) and print where its time went. */
+  cpuProf?: string;
 }
 
 /** CPU seconds (user + system) of a process and its peak RSS in MB, from /proc. */
@@ -65,9 +67,11 @@ async function spawnWorker(
   simulator: GatewaySimulator,
   taskQueue: string,
   env: Record<string, string>,
+  cpuProf?: string,
 ) {
   const store = mkdtempSync(join(tmpdir(), 'fleet-store-'));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
+  const profiling = cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${cpuProf}`] : [];
+  const child = spawn(process.execPath, [...profiling, '--import', 'tsx', 'src/worker.ts'], {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -124,7 +128,8 @@ async function runFleet(
   for (const [key, value] of Object.entries(process.env))
     if (key.startsWith('VIDEO_WORKER_') && value) workerEnv[key] = value;
   if (options.maxRps) workerEnv.VIDEO_API_MAX_RPS = String(options.maxRps);
-  const { child, store } = await spawnWorker(server.address, simulator, taskQueue, workerEnv);
+  const profileDir = options.cpuProf ? join(options.cpuProf, mode) : undefined;
+  const { child, store } = await spawnWorker(server.address, simulator, taskQueue, workerEnv, profileDir);
   const connection = await Connection.connect({ address: server.address });
   const videos = new VideoClient(new Client({ connection }), { taskQueue });
   const serverCpuBefore = server.pids().reduce((sum, pid) => sum + processFigures(pid).cpu, 0);
@@ -208,6 +213,7 @@ export async function fleet(argv: string[]): Promise<void> {
     .option('--server <server>', 'dev (the dev server) | cluster (temporal-server on PostgreSQL)', 'dev')
     .option('--poll-interval <ms>', 'poll interval in ms, or auto', (v) => (v === 'auto' ? 'auto' : Number(v)), 5000)
     .option('--max-rps <n>', 'VIDEO_API_MAX_RPS for the worker (the gateway budget)', (v) => Number(v))
+    .option('--cpu-prof <dir>', "write the worker's CPU profile to this folder and summarise it")
     .parse(argv, { from: 'user' })
     .opts<FleetOptions>();
   const server =
@@ -239,9 +245,67 @@ export async function fleet(argv: string[]): Promise<void> {
         `${columns[0][1][row][0].padEnd(34)}${columns.map(([, figures]) => figures[row][1].padEnd(34)).join('')}`,
       );
     }
+    for (const mode of options.cpuProf ? modes : []) {
+      console.log(`\nworker CPU profile, ${mode} mode (self time)`);
+      for (const [what, value] of summariseProfile(join(options.cpuProf!, mode)))
+        console.log(`${what.padEnd(64)}${value}`);
+    }
   } finally {
     await server.stop();
   }
 }
 
 export type { ChildProcess };
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+
+/**
+ * Where the worker's CPU went, from node's .cpuprofile: self time by function and by where the code
+ * lives (our source, the Temporal SDK, the workflow bundle, node itself, garbage collection).
+ */
+export function summariseProfile(dir: string): [string, string][] {
+  const file = readdirSync(dir)
+    .filter((f) => f.endsWith('.cpuprofile'))
+    .sort()
+    .at(-1);
+  if (!file) return [['cpu profile', `none written in ${dir}`]];
+  const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as {
+    nodes: ProfileNode[];
+    samples: number[];
+    timeDeltas: number[];
+  };
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const selfUs = new Map<number, number>();
+  profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  const total = [...selfUs.values()].reduce((a, b) => a + b, 0) || 1;
+  const place = (url: string, name: string) => {
+    if (name === '(garbage collector)') return 'garbage collection';
+    if (name === '(idle)' || name === '(program)') return name;
+    if (url.includes('@temporalio')) return `@temporalio/${url.split('@temporalio/')[1].split('/')[0]}`;
+    if (url.includes('node_modules')) return url.split('node_modules/').at(-1)!.split('/')[0];
+    if (url.includes('/src/')) return 'our src/';
+    if (!url) return 'native / VM';
+    if (url.startsWith('node:')) return 'node core';
+    return 'workflow bundle / other';
+  };
+  const byPlace = new Map<string, number>();
+  const byFunction = new Map<string, number>();
+  for (const [id, us] of selfUs) {
+    const { functionName, url, lineNumber } = byId.get(id)!.callFrame;
+    const where = place(url, functionName);
+    byPlace.set(where, (byPlace.get(where) ?? 0) + us);
+    const fn = `${functionName || '(anonymous)'} ${url.split('/').slice(-2).join('/')}:${lineNumber + 1}`;
+    byFunction.set(fn, (byFunction.get(fn) ?? 0) + us);
+  }
+  const pct = (us: number) => `${((100 * us) / total).toFixed(1)}%`;
+  const top = (map: Map<string, number>, n: number) => [...map.entries()].sort((a, b) => b[1] - a[1]).slice(0, n);
+  return [
+    ['cpu profile', join(dir, file)],
+    ...top(byPlace, 8).map(([k, v]): [string, string] => [`  where: ${k}`, pct(v)]),
+    ...top(byFunction, 12).map(([k, v]): [string, string] => [`  fn: ${k.slice(0, 60)}`, pct(v)]),
+  ];
+}

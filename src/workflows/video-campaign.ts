@@ -276,7 +276,8 @@ export async function VideoCampaign(
         }
       }
       book.take(row);
-      await launch(row, reserve);
+      // Not awaited: the window fills in one workflow task, its child starts sent together.
+      void launch(row, reserve);
     }
 
     if (cancelled()) children.cancel();
