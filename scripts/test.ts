@@ -3,12 +3,13 @@
  * node's test runner, one file at a time (each starts its own dev server; the machine has two cores).
  * `npm run test:unit` runs the unit tier alone; `npm test -- test/gateway.test.ts` runs chosen files.
  */
-import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { findTemporalCli } from '../src/temporal-cli';
 
 const ROOT = join(__dirname, '..');
+const CHROMIUM = '/usr/bin/chromium';
 
 function testFiles(dir: string): string[] {
   return readdirSync(join(ROOT, dir))
@@ -26,6 +27,19 @@ function runNodeTests(files: string[], extra: string[] = []): number {
   return status ?? 1;
 }
 
+/** The gallery test drives Debian's chromium; install it (as root, from the Debian packages) when missing. */
+function ensureChromium(): void {
+  if (existsSync(CHROMIUM) || process.getuid?.() !== 0) return;
+  console.log('installing chromium from the Debian packages (the campaign gallery test uses it)');
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  try {
+    execFileSync('apt-get', ['update', '-q'], { stdio: 'ignore', env });
+    execFileSync('apt-get', ['install', '-y', '-q', 'chromium'], { stdio: 'ignore', env });
+  } catch (error) {
+    console.warn(`could not install chromium (${(error as Error).message}); the gallery test will say so`);
+  }
+}
+
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
   const unitOnly = args.includes('--unit');
@@ -35,6 +49,7 @@ async function main(): Promise<number> {
   if (cli) process.env.TEMPORAL_CLI_PATH = cli;
   // One run, so the runner's closing lines count every test of both tiers.
   const files = chosen.length ? chosen : [...testFiles('test/unit'), ...testFiles('test')];
+  if (files.some((f) => f.includes('campaign-manifest'))) ensureChromium();
   return runNodeTests(files, ['--test-timeout=900000']);
 }
 
