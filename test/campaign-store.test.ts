@@ -4,7 +4,6 @@
  * never duplicates a row), gathered into results.jsonl / results.csv and the gallery, rows to retry.
  * No Temporal here: these are the activities' dealings with storage, called directly.
  */
-import { S3Client } from '@aws-sdk/client-s3';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +14,7 @@ import { createCampaignActivities } from '../src/campaign/activities';
 import { campaignKey, resultsPartKey, type CampaignResultRow } from '../src/campaign/results';
 import { FolderStore, putText, type VideoStore } from '../src/store';
 import { S3Store } from '../src/store/s3';
-import { startLocalS3, type LocalS3 } from './helpers/s3rver';
+import { localS3Client, startLocalS3, type LocalS3 } from './helpers/s3rver';
 
 const text = async (store: VideoStore, key: string) => (await store.read(key, 10 * 1024 * 1024)).toString('utf8');
 
@@ -37,14 +36,7 @@ function storeCases(): { name: string; open(): Promise<VideoStore>; close(): Pro
       name: 's3',
       async open() {
         s3 = await startLocalS3();
-        const client = new S3Client({
-          endpoint: s3.endpoint,
-          region: 'us-east-1',
-          forcePathStyle: true,
-          credentials: s3.credentials,
-          requestChecksumCalculation: 'WHEN_REQUIRED',
-          responseChecksumValidation: 'WHEN_REQUIRED',
-        });
+        const client = localS3Client(s3);
         return new S3Store(client, { bucket: s3.bucket, prefix: 'team' });
       },
       async close() {

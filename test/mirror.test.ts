@@ -11,7 +11,7 @@ import { after, afterEach, before, describe, test } from 'node:test';
 import { addressProblem, safeGet, UnsafeUrlError, DEFAULT_DOWNLOAD_POLICY } from '../src/activities/safe-download';
 import { SAMPLE_VIDEO } from '../src/simulator/server';
 import { S3Store } from '../src/store/s3';
-import { startLocalS3, type LocalS3 } from './helpers/s3rver';
+import { localS3Client, startLocalS3, type LocalS3 } from './helpers/s3rver';
 import { eventually, failureOf, startWorld, type World } from './helpers/world';
 
 const SAMPLE_SHA = createHash('sha256').update(readFileSync(SAMPLE_VIDEO)).digest('hex');
@@ -153,14 +153,7 @@ describe('mirror into S3 (s3rver on loopback)', () => {
   let client: S3Client;
   before(async () => {
     s3 = await startLocalS3();
-    client = new S3Client({
-      endpoint: s3.endpoint,
-      region: 'us-east-1',
-      forcePathStyle: true,
-      credentials: s3.credentials,
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-    });
+    client = localS3Client(s3);
     world = await startWorld({
       dependencies: (d) => ({
         ...d,

@@ -251,7 +251,7 @@ export function createCampaignActivities(deps: CampaignActivityDependencies) {
             problem(raw.problem);
             continue;
           }
-          const checked = checkRow(raw.fields, input.defaults, { i: total + problemCount, line: raw.line });
+          const checked = checkRow(raw.fields, input.defaults, { i: total, line: raw.line });
           if ('problem' in checked) {
             problem(checked.problem);
             continue;
@@ -262,7 +262,6 @@ export function createCampaignActivities(deps: CampaignActivityDependencies) {
           const refused = budgetProblem(catalog, row, input.budgeted);
           if (refused) problem(refused);
           if (problemCount) continue; // keep reading to count every problem, but write nothing more
-          row.i = total;
           await out.write(JSON.stringify(row));
           total += 1;
           if (total % 1000 === 0) heartbeat({ rows: total });

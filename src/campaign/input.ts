@@ -88,6 +88,16 @@ export function checkRow(
   return { row: { i: position.i, id, line: position.line, attempt: 1, request } };
 }
 
+/**
+ * Why the rows' source is wrong, or undefined: a campaign names a manifest or inline videos, one of
+ * them; a retry of a finished campaign (`retry_failed`) may name neither and reads the rows it kept.
+ */
+export function sourceProblem(config: Pick<VideoCampaignConfig, 'manifest' | 'videos' | 'retry_failed'>) {
+  const sources = [config.manifest, config.videos].filter(Boolean).length;
+  if (sources > 1 || (sources === 0 && !config.retry_failed)) return 'give either manifest or videos';
+  return undefined;
+}
+
 /** The largest inline campaign input accepted; past it the rows belong in a manifest. */
 export const MAX_INLINE_INPUT_BYTES = 256 * 1024;
 
@@ -99,8 +109,9 @@ export const MAX_INLINE_INPUT_BYTES = 256 * 1024;
 export function campaignInputProblems(input: unknown): string[] {
   const parsed = VideoCampaignInput.safeParse(input);
   if (!parsed.success) return [describeIssues(parsed.error)];
-  const { manifest, videos, defaults, retry_failed } = parsed.data;
-  if (!retry_failed && [manifest, videos].filter(Boolean).length !== 1) return ['give either manifest or videos'];
+  const { videos, defaults } = parsed.data;
+  const source = sourceProblem(parsed.data);
+  if (source) return [source];
   const bytes = JSON.stringify(input).length;
   if (bytes > MAX_INLINE_INPUT_BYTES) {
     return [`the input is ${bytes} bytes, over ${MAX_INLINE_INPUT_BYTES}: put the rows in a manifest (manifest.uri)`];

@@ -14,7 +14,8 @@ import { createCampaignActivities } from '../campaign/activities';
 import { campaignKey } from '../campaign/results';
 import type { VideoCampaignInput } from '../campaign/input';
 import { manifestFormat } from '../campaign/manifest';
-import { VideoClient, type CampaignJob, type CampaignProgress, type CampaignResult } from '../client';
+import { withClient } from './operations';
+import type { CampaignJob, CampaignProgress, CampaignResult } from '../client';
 import { loadWorkerConfig } from '../config';
 import { createStore } from '../store';
 
@@ -102,29 +103,25 @@ async function startFromFile(options: StartOptions): Promise<void> {
     ...(options.maxCredits && { max_credits: options.maxCredits }),
     ...(options.prices && { prices: options.prices }),
   };
-  const videos = await VideoClient.connect();
-  try {
+  await withClient(async (videos) => {
     const campaign = await videos.startCampaign(input, { workflowId: id });
     console.error(`started ${campaign.workflowId}`);
     if (!options.wait) return void console.log(campaign.workflowId);
     await follow(campaign);
     printResult(await campaign.result());
-  } finally {
-    await videos.client.connection.close();
-  }
+  });
 }
 
 /** Run `act` on the campaign with this id; a missing one is one clear line and exit 1. */
-async function withCampaign(id: string, act: (campaign: CampaignJob, videos: VideoClient) => Promise<void>) {
-  const videos = await VideoClient.connect();
-  try {
-    await act(videos.campaign(id), videos);
-  } catch (error) {
-    if (error instanceof WorkflowNotFoundError) throw new Error(`no campaign with id "${id}"`);
-    throw error;
-  } finally {
-    await videos.client.connection.close();
-  }
+function withCampaign(id: string, act: (campaign: CampaignJob) => Promise<void>): Promise<void> {
+  return withClient(async (videos) => {
+    try {
+      await act(videos.campaign(id));
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) throw new Error(`no campaign with id "${id}"`);
+      throw error;
+    }
+  });
 }
 
 export function addCampaignCommands(program: Command): void {

@@ -21,7 +21,8 @@ function output<T>(json: boolean | undefined, value: T, human: (value: T) => str
 }
 
 /** Run with a connected client, closing it afterwards. */
-async function withClient<T>(action: (videos: VideoClient) => Promise<T>): Promise<T> {
+/** Connect, act, and close the connection whatever happens. */
+export async function withClient<T>(action: (videos: VideoClient) => Promise<T>): Promise<T> {
   const videos = await VideoClient.connect();
   try {
     return await action(videos);

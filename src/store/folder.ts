@@ -65,10 +65,17 @@ export class FolderStore implements VideoStore {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw error;
     });
-    return entries
-      .filter((e) => e.isFile() && !e.name.endsWith('.partial'))
-      .map((e) => relative(this.root, join(e.parentPath, e.name)).split(sep).join('/'))
-      .sort();
+    return (
+      entries
+        .filter((e) => e.isFile() && !e.name.endsWith('.partial'))
+        // `parentPath` from Node 20.12; `path` before it.
+        .map((e) =>
+          relative(this.root, join(e.parentPath ?? e.path, e.name))
+            .split(sep)
+            .join('/'),
+        )
+        .sort()
+    );
   }
 
   /** A key, a file:// URI or an absolute path inside the folder. */

@@ -27,7 +27,7 @@ import type { VideoActivities } from '../activities';
 import { withPrices, type Catalog } from '../catalog';
 import { invalidInput } from '../failures';
 import { describeIssues } from '../request';
-import { VideoCampaignInput, worstCase, type VideoCampaignConfig } from '../campaign/input';
+import { sourceProblem, VideoCampaignInput, worstCase, type VideoCampaignConfig } from '../campaign/input';
 import type { PagedRow } from '../campaign/activities';
 import { campaignKey, resultsPartKey, type CampaignResultRow } from '../campaign/results';
 import { VideoCampaignIdKey, VideoStatusKey } from '../search-attributes';
@@ -72,11 +72,8 @@ function isLegacy(carried: unknown): carried is LegacyCampaignCarried {
 function parseConfig(input: unknown, first: boolean): VideoCampaignConfig {
   const parsed = VideoCampaignInput.safeParse(input);
   if (!parsed.success) throw invalidInput(`invalid VideoCampaign input: ${describeIssues(parsed.error)}`);
-  const sources = [parsed.data.manifest, parsed.data.videos].filter(Boolean).length;
-  // A retry of a finished campaign reads the rows its first execution kept; others need one source.
-  if (first && sources !== 1 && !(parsed.data.retry_failed && sources === 0)) {
-    throw invalidInput('invalid VideoCampaign input: give either manifest or videos');
-  }
+  const source = first && sourceProblem(parsed.data);
+  if (source) throw invalidInput(`invalid VideoCampaign input: ${source}`);
   return parsed.data;
 }
 

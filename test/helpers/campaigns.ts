@@ -1,7 +1,7 @@
 /** Campaign helpers shared by the tests and the campaign benchmark: manifests, runs, results. */
 import type { Client } from '@temporalio/client';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { csvLine, type CampaignResultRow } from '../../src/campaign/results';
 
@@ -54,5 +54,3 @@ export async function runFigures(client: Client, workflowId: string): Promise<Ru
   } while (runId);
   return figures;
 }
-
-export const storePath = (storeDir: string, key: string) => join(storeDir, key);

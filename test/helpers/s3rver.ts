@@ -1,4 +1,5 @@
 /** s3rver (a real S3-compatible server, npm) on loopback, with one bucket. It ships no typings. */
+import { S3Client } from '@aws-sdk/client-s3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +16,18 @@ export interface LocalS3 {
   bucket: string;
   credentials: { accessKeyId: string; secretAccessKey: string };
   close(): Promise<void>;
+}
+
+/** An S3 client for the local server: path-style, checksums only where the server needs them. */
+export function localS3Client(s3: LocalS3): S3Client {
+  return new S3Client({
+    endpoint: s3.endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: s3.credentials,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
 }
 
 export async function startLocalS3(bucket = 'videos'): Promise<LocalS3> {
