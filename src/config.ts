@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { DEFAULT_TASK_QUEUE, DIALECTS } from './contract';
-import { describeIssues } from './request';
+import { describeIssues } from './failures';
 
 const flag = z
   .enum(['1', '0', 'true', 'false', 'yes', 'no', ''])

@@ -2,11 +2,13 @@
  * The `GenerateVideo` wire format: the JSON body a user would POST to the gateway, in its own
  * snake_case, plus our optional fields. Accepts both dialects' spellings (`duration` or
  * `duration_seconds`, `aspect` or `aspect_ratio`, `reference_image_url` or `image_url`) and
- * normalises them. Pure zod: the workflow validates with it too.
+ * normalises them. Pure zod. The client checks a request with it before starting; a workflow has it
+ * checked by a local activity (checkRequest), so zod stays out of the workflow sandbox (see
+ * workflows/lazy.ts).
  */
 import { z } from 'zod';
 import { parseDuration } from './duration';
-import { invalidInput } from './failures';
+import { describeIssues, invalidInput } from './failures';
 import { INPUT_IMAGE_KEY } from './store/types';
 
 export const MIN_POLL_INTERVAL_MS = 100;
@@ -66,7 +68,11 @@ export const GenerateVideoFields = z
       .refine(isBase64, 'image_base64 is not base64 (RFC 4648, standard alphabet, padded)')
       .optional(),
     /** An input image kept out of history: a store key written by the client library (inputs/<sha256>.<ext>). */
-    image_ref: z.string().regex(INPUT_IMAGE_KEY, 'image_ref must be a key written by the client library').optional(),
+    // A copy of the pattern: zod resets its lastIndex, and in a worker the shared store/types module is frozen.
+    image_ref: z
+      .string()
+      .regex(new RegExp(INPUT_IMAGE_KEY), 'image_ref must be a key written by the client library')
+      .optional(),
     person_generation: z.enum(['dont_allow', 'allow_adult', 'allow_all']).optional(),
     fallback_models: z.array(z.string().trim().min(1)).max(10).optional(),
     prefer: z.enum(['balanced', 'cheapest', 'smartest']).optional(),
@@ -146,9 +152,4 @@ export function parseGenerateVideoInput(input: unknown): GenerateVideoRequest {
   const parsed = GenerateVideoRequest.safeParse(input);
   if (!parsed.success) throw invalidInput(`invalid GenerateVideo input: ${describeIssues(parsed.error)}`);
   return parsed.data;
-}
-
-/** Every zod issue as one line a person can act on: "duration_seconds: too big". */
-export function describeIssues(error: z.ZodError): string {
-  return error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; ');
 }

@@ -13,6 +13,7 @@ import { createGateway } from './gateway';
 import { RateBudget } from './gateway/rate-budget';
 import { startSimulator, type GatewaySimulator } from './simulator/server';
 import { createStore } from './store';
+import { WORKFLOW_BUNDLE_OPTIONS } from './workflow-bundle';
 
 export interface VideoWorkerOptions {
   connection: NativeConnection;
@@ -37,7 +38,10 @@ export function createVideoWorker(options: VideoWorkerOptions): Promise<Worker> 
     taskQueue: options.taskQueue,
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
-      : { workflowsPath: require.resolve('./workflows') }),
+      : {
+          workflowsPath: WORKFLOW_BUNDLE_OPTIONS.workflowsPath,
+          bundlerOptions: { preloadModules: WORKFLOW_BUNDLE_OPTIONS.preloadModules },
+        }),
     activities: createActivities(dependencies),
     // Heartbeats (mirror progress) reach the server at least this often, and with them cancellation.
     maxHeartbeatThrottleInterval: '5s',

@@ -11,6 +11,7 @@ import { GatewayError } from '../gateway/errors';
 import type { SubmitRequest, VideoGateway } from '../gateway/types';
 import { INPUT_IMAGE_KEY, MAX_INPUT_IMAGE_BYTES, objectKey, type VideoStore } from '../store/types';
 import { createCampaignActivities } from '../campaign/activities';
+import { parseGenerateVideoInput, type GenerateVideoRequest } from '../request';
 import { classified } from './failures';
 import { JobDurations, jobChanged } from './watch';
 import { mirrorObject, type MirroredObject } from './mirror';
@@ -123,6 +124,11 @@ export function createActivities(deps: ActivityDependencies) {
 
   return {
     ...createCampaignActivities({ store: deps.store, catalog: async () => (await currentCatalog()).catalog }),
+
+    /** A GenerateVideo input, normalised, or InvalidInput: zod runs here, outside the workflow sandbox. */
+    async checkRequest(input: unknown): Promise<GenerateVideoRequest> {
+      return parseGenerateVideoInput(input);
+    },
 
     /** The catalog, what the gateway can do, and what this worker learned about job durations. */
     async loadCatalog(): Promise<CatalogOutput> {

@@ -9,7 +9,8 @@
 import { z } from 'zod';
 import { type Catalog, estimateAttempt, fallbackChain, firstModel, unknownModel, withPrices } from '../catalog';
 import { FailureType } from '../contract';
-import { describeIssues, GenerateVideoRequest, type GenerateVideoInput } from '../request';
+import { describeIssues } from '../failures';
+import { GenerateVideoRequest, type GenerateVideoInput } from '../request';
 
 /** Inline rows travel in workflow history: a few only. Larger campaigns use a manifest. */
 export const MAX_INLINE_VIDEOS = 500;

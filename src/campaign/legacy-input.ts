@@ -3,8 +3,8 @@
  * before manifests (video-campaign-v2.ts). Today's format is input.ts.
  */
 import { z } from 'zod';
-import { invalidInput } from '../failures';
-import { describeIssues, GenerateVideoRequest, type GenerateVideoInput } from '../request';
+import { describeIssues, invalidInput } from '../failures';
+import { GenerateVideoRequest, type GenerateVideoInput } from '../request';
 
 /** Rows travel in workflow history; past this, split the campaign (or page it from storage, not built). */
 export const MAX_CAMPAIGN_VIDEOS = 2000;

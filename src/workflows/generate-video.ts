@@ -10,6 +10,7 @@
  * the live job upstream in a scope that cannot itself be cancelled.
  */
 import {
+  ActivityFailure,
   allHandlersFinished,
   ApplicationFailure,
   CancellationScope,
@@ -19,13 +20,14 @@ import {
   isCancellation,
   log,
   metricMeter,
+  patched,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
 import { FailureType } from '../contract';
 import type { PollInput } from '../activities/types';
 import type { GatewayJob } from '../gateway/types';
-import { parseGenerateVideoInput, type GenerateVideoInput } from '../request';
+import type { GenerateVideoInput, GenerateVideoRequest } from '../request';
 import { interruptible, INTERRUPTED, rethrowCancellation } from './interruptible';
 import { METRIC } from '../operations/metrics';
 import { sendCallback } from './callback';
@@ -39,7 +41,15 @@ import {
   waitForSubmitUpdate,
 } from './messages';
 import { publish } from './publish';
-import { mirrorActivity, pollActivity, submitActivity, WATCH_MAX_MS, watchActivity } from './video-activities';
+import { requestSchema } from './lazy';
+import {
+  checkRequest,
+  mirrorActivity,
+  pollActivity,
+  submitActivity,
+  WATCH_MAX_MS,
+  watchActivity,
+} from './video-activities';
 import { afterPollFailure, afterSubmitFailure, chainExhausted, factsOf, isFinal, videoFailure } from './video-failures';
 import { type CarriedState, VideoRun } from './video-run';
 import { checkedSetup } from './video-setup';
@@ -47,12 +57,21 @@ import { abandonUpstream, stopRunning } from './upstream';
 
 export type { CarriedState } from './video-run';
 
-export async function GenerateVideo(input: GenerateVideoInput, carried?: CarriedState): Promise<VideoResult> {
-  const request = parseGenerateVideoInput(input);
-  const run = carried ? VideoRun.resume(request, carried) : VideoRun.begin(request, Date.now());
+/** Runs that check their input in a local activity (zod outside the sandbox) record this patch. */
+export const REQUEST_CHECK_PATCH = 'request-checked-by-activity';
 
-  // Messages, registered before the first await so no query or signal finds the workflow deaf.
-  setHandler(progressQuery, () => run.progress(Date.now()));
+export async function GenerateVideo(input: GenerateVideoInput, carried?: CarriedState): Promise<VideoResult> {
+  // The progress query answers even while the input is being checked; signals and updates sent
+  // meanwhile are held by the SDK until their handlers are set, just below.
+  const checkingSince = Date.now();
+  let checked: VideoRun | undefined;
+  setHandler(progressQuery, () =>
+    checked ? checked.progress(Date.now()) : VideoRun.checking(checkingSince, Date.now()),
+  );
+  const request = await checkedRequest(input);
+  const run = carried ? VideoRun.resume(request, carried) : VideoRun.begin(request, checkingSince);
+  checked = run;
+
   setHandler(cancelSignal, (raw) => run.requestCancel(raw));
   setHandler(fallbackSignal, (raw) => warnIfRefused(run.requestFallback(raw, Date.now())));
   setHandler(requestFallbackUpdate, (raw) => run.acceptFallback(raw), {
@@ -79,6 +98,22 @@ export async function GenerateVideo(input: GenerateVideoInput, carried?: Carried
       run.finish('failed', { type: facts.type, message: facts.message });
     }
     await ended(run);
+    throw error;
+  }
+}
+
+/**
+ * The input, normalised, or the InvalidInput failure that ends the workflow before anything is spent.
+ * New runs have a local activity check it, so zod never loads in the workflow sandbox (lazy.ts says
+ * why); histories from before that change (no patch marker) check it here, as they did.
+ */
+async function checkedRequest(input: GenerateVideoInput): Promise<GenerateVideoRequest> {
+  if (!patched(REQUEST_CHECK_PATCH)) return requestSchema().parseGenerateVideoInput(input);
+  try {
+    return await checkRequest(input);
+  } catch (error) {
+    // The activity's own InvalidInput is the workflow's failure, as if it had been checked here.
+    if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure) throw error.cause;
     throw error;
   }
 }

@@ -3,28 +3,17 @@
  * update, and the shapes they carry (snake_case JSON, like the gateway).
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import { z } from 'zod';
 import type { VideoParams } from '../catalog';
 import type { VideoStatus } from '../contract';
+import { messageSchemas } from './lazy';
+import type { CancelRequest, FallbackRequest } from './message-schemas';
 
-/** Message payloads are checked like any other input: a malformed one is refused, never half-read. */
-export const CancelRequest = z.object({ reason: z.string().max(1000).optional() }).strict();
-export type CancelRequest = z.infer<typeof CancelRequest>;
+export type { CancelRequest, FallbackRequest } from './message-schemas';
 
 /** The reason a cancel gives. Even a malformed cancel is a cancel: stopping is always safe. */
 export function cancelReason(raw: unknown): string {
-  const parsed = CancelRequest.safeParse(raw ?? {});
-  return (parsed.success && parsed.data.reason) || 'cancelled by request';
+  return messageSchemas().parseCancelReason(raw) || 'cancelled by request';
 }
-
-export const FallbackRequest = z
-  .object({
-    /** The model to move to; the next one in the chain when absent. */
-    model: z.string().min(1).max(100).optional(),
-    reason: z.string().max(1000).optional(),
-  })
-  .strict();
-export type FallbackRequest = z.infer<typeof FallbackRequest>;
 
 export interface FallbackAccepted {
   /** The model the workflow will try next. */

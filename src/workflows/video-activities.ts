@@ -90,7 +90,7 @@ export const { deliverCallback } = proxyActivities<VideoActivities>({
   },
 });
 
-export const { loadCatalog, searchAttributesRegistered } = proxyLocalActivities<VideoActivities>({
+export const { checkRequest, loadCatalog, searchAttributesRegistered } = proxyLocalActivities<VideoActivities>({
   startToCloseTimeout: '30s',
   scheduleToCloseTimeout: '5m',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },

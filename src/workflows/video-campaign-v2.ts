@@ -19,7 +19,8 @@ import {
   startChild,
   workflowInfo,
 } from '@temporalio/workflow';
-import { parseCampaign, type CampaignRow, type VideoCampaignInput } from '../campaign/legacy-input';
+import type { CampaignRow, VideoCampaignInput } from '../campaign/legacy-input';
+import { legacyCampaignInput } from './lazy';
 import { BUILTIN_CATALOG, DEFAULT_MODEL, estimateCredits, requestedParams } from '../catalog';
 import { FailureType } from '../contract';
 import { campaignCancelSignal, campaignPauseSignal, campaignResumeSignal } from './campaign-messages';
@@ -107,7 +108,7 @@ export async function LegacyVideoCampaign(
   input: VideoCampaignInput,
   carried?: LegacyCampaignCarried,
 ): Promise<LegacyCampaignResult> {
-  const { config, rows } = parseCampaign(input);
+  const { config, rows } = legacyCampaignInput().parseCampaign(input);
 
   const state: LegacyCampaignCarried = carried ?? {
     next: 0,

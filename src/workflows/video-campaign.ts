@@ -25,9 +25,8 @@ import {
 } from '@temporalio/workflow';
 import type { VideoActivities } from '../activities';
 import { withPrices, type Catalog } from '../catalog';
-import { invalidInput } from '../failures';
-import { describeIssues } from '../request';
-import { sourceProblem, VideoCampaignInput, worstCase, type VideoCampaignConfig } from '../campaign/input';
+import { describeIssues, invalidInput } from '../failures';
+import type { VideoCampaignConfig, VideoCampaignInput } from '../campaign/input';
 import type { PagedRow } from '../campaign/activities';
 import { campaignKey, resultsPartKey, type CampaignResultRow } from '../campaign/results';
 import { VideoCampaignIdKey, VideoStatusKey } from '../search-attributes';
@@ -45,6 +44,7 @@ import { GenerateVideo } from './generate-video';
 import { cancelReason } from './messages';
 import { LegacyVideoCampaign, type LegacyCampaignCarried } from './video-campaign-v2';
 import { loadCatalog, searchAttributesRegistered } from './video-activities';
+import { campaignInput } from './lazy';
 
 /** Children started per run before continuing as new: about 6 events each keeps a run near 6,000. */
 const CHILDREN_PER_RUN = 1000;
@@ -70,6 +70,7 @@ function isLegacy(carried: unknown): carried is LegacyCampaignCarried {
 
 /** The campaign's settings; the rows' source is needed only by the first run. */
 function parseConfig(input: unknown, first: boolean): VideoCampaignConfig {
+  const { VideoCampaignInput, sourceProblem } = campaignInput();
   const parsed = VideoCampaignInput.safeParse(input);
   if (!parsed.success) throw invalidInput(`invalid VideoCampaign input: ${describeIssues(parsed.error)}`);
   const source = first && sourceProblem(parsed.data);
@@ -261,7 +262,7 @@ export async function VideoCampaign(
       }
       const row = await nextRow();
       if (!row) continue;
-      const reserve = budgeted ? worstCase(catalog, row.request).credits : 0;
+      const reserve = budgeted ? campaignInput().worstCase(catalog, row.request).credits : 0;
       if (budgeted) {
         // Wait for running rows to release their reservations; alone and still too dear, it is skipped.
         await condition(() => book.fits(reserve) || idle() || cancelled());

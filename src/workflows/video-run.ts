@@ -12,14 +12,14 @@ import { type Catalog, estimateAttempt, unknownModel } from '../catalog';
 import { FailureType, type VideoStatus } from '../contract';
 import type { GenerateVideoRequest } from '../request';
 import type { VideoSearchValues } from '../search-attributes';
-import { describeIssues } from '../request';
+import { messageSchemas } from './lazy';
 import { type JobVerdict, judgeJob } from './video-failures';
 import {
   type Attempt,
   type AttemptOutcome,
   cancelReason,
   estimatedSpend,
-  FallbackRequest,
+  type FallbackRequest,
   type VideoProgress,
   type VideoResult,
 } from './messages';
@@ -100,6 +100,22 @@ export class VideoRun {
       attempts: [],
       rejected_requests: [],
     });
+  }
+
+  /** What the progress query shows while the input is still being checked: nothing submitted yet. */
+  static checking(since: number, now: number): VideoProgress {
+    return {
+      status: 'queued', // as a run shows before its first submit answers
+      progress: 0,
+      progress_source: 'estimated',
+      model: '',
+      attempt: 0,
+      attempts: [],
+      elapsed_ms: now - since,
+      deadline: '',
+      poll_failures: 0,
+      rejected_requests: [],
+    };
   }
 
   /** A run continued as new, from any version of the carried state. */
@@ -222,9 +238,9 @@ export class VideoRun {
 
   /** A fallback request, or why it is refused. */
   checkFallback(raw: unknown): { request: FallbackRequest; problem?: string } {
-    const parsed = FallbackRequest.safeParse(raw ?? {});
-    if (!parsed.success) return { request: {}, problem: `malformed fallback request: ${describeIssues(parsed.error)}` };
-    const request = parsed.data;
+    const parsed = messageSchemas().parseFallbackRequest(raw);
+    if ('problem' in parsed) return { request: {}, problem: parsed.problem };
+    const { request } = parsed;
     const tried = new Set(this.state.attempts.map((a) => a.model));
     let problem: string | undefined;
     if (this.status === 'mirroring' || this.status === 'succeeded') problem = 'the video is already generated';

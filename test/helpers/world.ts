@@ -25,6 +25,7 @@ import type { GatewayHttpOptions } from '../../src/gateway/http';
 import { startSimulator, type GatewaySimulator, type SimulatorOptions } from '../../src/simulator/server';
 import { FolderStore } from '../../src/store';
 import { createVideoWorker } from '../../src/worker';
+import { WORKFLOW_BUNDLE_OPTIONS } from '../../src/workflow-bundle';
 
 /** Every worker log line of this process, so tests can check what was (not) logged. */
 export const workerLogs: string[] = [];
@@ -55,7 +56,7 @@ let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 /** Bundle the workflows once per test process. */
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
   installTestRuntime();
-  bundle ??= bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: quietLogger });
+  bundle ??= bundleWorkflowCode({ ...WORKFLOW_BUNDLE_OPTIONS, logger: quietLogger });
   return bundle;
 }
 
@@ -63,7 +64,7 @@ export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
 export function workflowBundleWith(workflowInterceptorModules: string[]): Promise<WorkflowBundleWithSourceMap> {
   installTestRuntime();
   return bundleWorkflowCode({
-    workflowsPath: require.resolve('../../src/workflows'),
+    ...WORKFLOW_BUNDLE_OPTIONS,
     workflowInterceptorModules,
     logger: quietLogger,
   });
