@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { VideoClient } from '../src/client';
+import { buildWorkflowBundle } from '../scripts/build-workflows';
 import { startCluster } from '../src/cluster';
 import { startDevServer } from '../src/dev-server';
 import { startSimulator, type GatewaySimulator } from '../src/simulator/server';
@@ -27,17 +28,22 @@ interface FleetOptions {
   maxRps?: number;
   /** Write the worker's CPU profile here (node --cpu-prof) and print where its time went. */
   cpuProf?: string;
+  /** false (--no-prebuilt-bundle): the worker bundles the workflows as it starts. */
+  prebuiltBundle: boolean;
+  /** Set by fleet(): the bundle every worker is given. */
+  bundlePath?: string;
 }
 
-/** CPU seconds (user + system) of a process and its peak RSS in MB, from /proc. */
-function processFigures(pid: number): { cpu: number; peakRssMb: number } {
+/** CPU seconds (user + system) of a process, its peak and current RSS in MB, from /proc. */
+function processFigures(pid: number): { cpu: number; peakRssMb: number; rssMb: number } {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
     const cpu = (Number(stat[11]) + Number(stat[12])) / TICKS;
-    const hwm = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return { cpu, peakRssMb: hwm ? Number(hwm[1]) / 1024 : 0 };
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const mb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024;
+    return { cpu, peakRssMb: mb('VmHWM'), rssMb: mb('VmRSS') };
   } catch {
-    return { cpu: 0, peakRssMb: 0 };
+    return { cpu: 0, peakRssMb: 0, rssMb: 0 };
   }
 }
 
@@ -128,6 +134,7 @@ async function runFleet(
   for (const [key, value] of Object.entries(process.env))
     if (key.startsWith('VIDEO_WORKER_') && value) workerEnv[key] = value;
   if (options.maxRps) workerEnv.VIDEO_API_MAX_RPS = String(options.maxRps);
+  if (options.bundlePath) workerEnv.VIDEO_WORKFLOW_BUNDLE = options.bundlePath;
   const profileDir = options.cpuProf ? join(options.cpuProf, mode) : undefined;
   const { child, store } = await spawnWorker(server.address, simulator, taskQueue, workerEnv, profileDir);
   const connection = await Connection.connect({ address: server.address });
@@ -192,6 +199,7 @@ async function runFleet(
       ['busiest second at the gateway', `${busiest} requests${options.maxRps ? ` (budget ${options.maxRps}/s)` : ''}`],
       ['provider calls per video (floor)', `${(providerCalls / options.n).toFixed(2)} (${floor})`],
       ['worker peak RSS', `${worker.peakRssMb.toFixed(0)} MB`],
+      ['worker RSS when ready (peak)', `${workerBefore.rssMb.toFixed(0)} MB (${workerBefore.peakRssMb.toFixed(0)} MB)`],
       ['worker CPU', `${(worker.cpu - workerBefore.cpu).toFixed(0)} s`],
       ['server CPU', `${serverCpu.toFixed(0)} s`],
       ['history events per workflow', `${Math.min(...histories)}-${Math.max(...histories)}`],
@@ -214,8 +222,14 @@ export async function fleet(argv: string[]): Promise<void> {
     .option('--poll-interval <ms>', 'poll interval in ms, or auto', (v) => (v === 'auto' ? 'auto' : Number(v)), 5000)
     .option('--max-rps <n>', 'VIDEO_API_MAX_RPS for the worker (the gateway budget)', (v) => Number(v))
     .option('--cpu-prof <dir>', "write the worker's CPU profile to this folder and summarise it")
+    .option(
+      '--no-prebuilt-bundle',
+      'let the worker bundle the workflows as it starts (default: built once, as in production)',
+    )
     .parse(argv, { from: 'user' })
     .opts<FleetOptions>();
+  const bundleDir = mkdtempSync(join(tmpdir(), 'fleet-bundle-'));
+  if (options.prebuiltBundle) options.bundlePath = await buildWorkflowBundle(join(bundleDir, 'workflow-bundle.js'));
   const server =
     options.server === 'cluster'
       ? await startCluster({ log: (line) => console.error(line) }).then((c) => ({
@@ -237,7 +251,8 @@ export async function fleet(argv: string[]): Promise<void> {
     for (const mode of modes) columns.push([mode, await runFleet(mode, options, server)]);
     console.log(
       `\nfleet: N=${options.n}, ${options.jobSeconds} s jobs, ${options.pollInterval}${options.pollInterval === 'auto' ? '' : ' ms'} polls, ${options.server} server` +
-        (options.maxRps ? `, budget ${options.maxRps} requests/s` : ''),
+        (options.maxRps ? `, budget ${options.maxRps} requests/s` : '') +
+        (options.prebuiltBundle ? ', prebuilt workflow bundle' : ', workflows bundled at worker start'),
     );
     console.log(`${''.padEnd(34)}${columns.map(([mode]) => mode.padEnd(34)).join('')}`);
     for (let row = 0; row < columns[0][1].length; row++) {
@@ -252,6 +267,7 @@ export async function fleet(argv: string[]): Promise<void> {
     }
   } finally {
     await server.stop();
+    rmSync(bundleDir, { recursive: true, force: true });
   }
 }
 

@@ -42,6 +42,7 @@ async function main(): Promise<void> {
     await recordVersion2();
   }
   if (wanted('v3-campaign')) await recordVersion3();
+  if (['v4-happy-path-activity', 'v4-invalid-input', 'v4-steered'].some(wanted)) await recordVersion4();
   if (wanted('campaign')) {
     const world = await startWorld({ dialect: 'infrai' });
     try {
@@ -104,6 +105,44 @@ async function recordVersion3(): Promise<void> {
         max_credits: 100,
       }),
     );
+  } finally {
+    await world.close();
+  }
+}
+
+/**
+ * Version 4 of GenerateVideo: the input is checked by a local activity (the request-checked-by-activity
+ * patch); message schemas load on first use. Polled in activity mode, steered, refused.
+ */
+async function recordVersion4(): Promise<void> {
+  const world = await startWorld({ dialect: 'infrai', simulator: { queuedMs: 200, processingMs: 1500 } });
+  try {
+    await record(
+      world,
+      'v4-happy-path-activity',
+      await world.videos.start({ prompt: 'replay: v4', poll_interval: '200ms', poll_mode: 'activity' }),
+    );
+    await record(
+      world,
+      'v4-invalid-input',
+      await world.client.workflow.start('GenerateVideo', {
+        taskQueue: world.taskQueue,
+        workflowId: `replay-v4-invalid-${Date.now()}`,
+        args: [{ prompt: 'replay: v4 bad', duration_seconds: -1 }],
+      }),
+    );
+    world.simulator.configure({ queuedMs: 200, processingMs: 60_000 });
+    const steered = await world.videos.start({
+      prompt: 'replay: v4 steer',
+      fallback_models: ['wan-2-1'],
+      poll_interval: '200ms',
+    });
+    await new Promise((r) => setTimeout(r, 1500));
+    await steered.requestFallback({ model: 'no-such-model' }).catch(() => undefined);
+    await steered.fallback({ reason: 'replay' });
+    await new Promise((r) => setTimeout(r, 1500));
+    await steered.cancel('replay');
+    await record(world, 'v4-steered', steered);
   } finally {
     await world.close();
   }

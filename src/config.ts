@@ -54,6 +54,11 @@ const WorkerEnv = z
     VIDEO_WORKER_WORKFLOW_POLLERS: z.coerce.number().int().positive().optional(),
     VIDEO_WORKER_ACTIVITY_POLLERS: z.coerce.number().int().positive().optional(),
     VIDEO_WORKER_REUSE_V8_CONTEXT: flag,
+    /**
+     * A workflow bundle built by `npm run build:workflows`; unset, the worker bundles the workflows as
+     * it starts (webpack at start costs about 130 MB of memory the worker keeps, and some seconds).
+     */
+    VIDEO_WORKFLOW_BUNDLE: z.string().min(1).optional(),
     /** Signs completion callbacks (Standard Webhooks: a whsec_ secret, or any string of 24+ characters). */
     VIDEO_CALLBACK_SECRET: z.string().min(24, 'must be at least 24 characters').optional(),
   })

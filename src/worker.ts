@@ -110,12 +110,16 @@ async function main(): Promise<void> {
   const { dependencies, simulator } = await dependenciesFromConfig(config);
   if (simulator) console.log(`No VIDEO_API_BASE_URL: using the gateway simulator at ${simulator.url}`);
   const tracing = tracingFromEnv('durable-video-worker');
+  if (tracing && config.VIDEO_WORKFLOW_BUNDLE) {
+    console.warn('Tracing with a prebuilt workflow bundle: build it with `npm run build:workflows -- --tracing`');
+  }
   const worker = await createVideoWorker({
     connection,
     namespace,
     taskQueue: config.VIDEO_TASK_QUEUE,
     dependencies,
     tuning: { ...workerTuning(config), ...(tracing ? workerTracing(tracing) : {}) },
+    ...(config.VIDEO_WORKFLOW_BUNDLE ? { workflowBundle: { codePath: config.VIDEO_WORKFLOW_BUNDLE } } : {}),
   });
   console.log(
     `Worker polling task queue "${config.VIDEO_TASK_QUEUE}" on ${connectionOptions.address ?? 'localhost:7233'}` +

@@ -28,6 +28,7 @@ import type {
   MirrorOutput,
   PollInput,
   WatchInput,
+  WatchOutput,
   SubmitInput,
   SubmitOutput,
   UpstreamCopy,
@@ -156,15 +157,20 @@ export function createActivities(deps: ActivityDependencies) {
      * `max_ms`. Far fewer workflow tasks and history events per job than a durable timer per poll;
      * the workflow cancels it at once for a cancel or a fallback.
      */
-    watchVideoJob: classified(async (input: WatchInput): Promise<GatewayJob> => {
+    watchVideoJob: classified(async (input: WatchInput): Promise<WatchOutput> => {
       const context = Context.current();
       const started = Date.now();
+      // The workflow has just seen the job (a poll or the submit): wait first, as the timer loop does,
+      // but only until the check the cadence makes due.
+      let wait = input.next_check_at_ms ? Math.max(0, input.next_check_at_ms - started) : input.poll_interval_ms;
       for (;;) {
-        // The workflow has just seen the job (a poll or the submit): wait first, as the timer loop does.
-        await context.sleep(input.poll_interval_ms); // rejects when the workflow cancels this activity
+        await context.sleep(Math.min(wait, input.poll_interval_ms)); // rejects when the workflow cancels this activity
+        const checkedAt = Date.now(); // when the request left: the cadence is the gateway's
         const job = await checkJob(input);
         context.heartbeat();
-        if (jobChanged(job, input.last) || Date.now() - started >= input.max_ms) return job;
+        if (jobChanged(job, input.last) || Date.now() - started >= input.max_ms)
+          return { ...job, checked_at_ms: checkedAt };
+        wait = input.poll_interval_ms;
       }
     }),
 

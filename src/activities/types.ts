@@ -30,7 +30,16 @@ export interface WatchInput extends PollInput {
   last: { upstream_status?: string; progress?: number };
   /** Return after this long even if nothing changed (keeps each activity short and resumable). */
   max_ms: number;
+  /**
+   * When the first check is due (epoch ms): one interval after the previous watch's last check, so
+   * the cadence at the gateway holds across watches however long the hand-over takes. Absent: one
+   * interval from now (the workflow has just seen the job).
+   */
+  next_check_at_ms?: number;
 }
+
+/** A watch's answer: the job, and when the gateway gave it (epoch ms), to keep the cadence. */
+export type WatchOutput = GatewayJob & { checked_at_ms: number };
 
 export interface CancelInput {
   job_id: string;

@@ -25,7 +25,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { FailureType } from '../contract';
-import type { PollInput } from '../activities/types';
+import type { PollInput, WatchOutput } from '../activities/types';
 import type { GatewayJob } from '../gateway/types';
 import type { GenerateVideoInput, GenerateVideoRequest } from '../request';
 import { interruptible, INTERRUPTED, rethrowCancellation } from './interruptible';
@@ -156,6 +156,8 @@ function refuse(problem: string | undefined): void {
 class VideoLoop {
   /** The last answered status check, for the poll-gap metric. */
   private lastPoll?: { jobId: string; at: number };
+  /** When a watch last checked the job at the gateway (activity mode), so the next keeps the cadence. */
+  private lastCheck?: { jobId: string; at: number };
 
   constructor(
     private readonly run: VideoRun,
@@ -275,6 +277,9 @@ class VideoLoop {
               poll_interval_ms: run.request.poll_interval_ms,
               last: run.lastSeen(),
               max_ms: Math.min(WATCH_MAX_MS, remaining),
+              ...(this.lastCheck?.jobId === jobId
+                ? { next_check_at_ms: this.lastCheck.at + run.request.poll_interval_ms }
+                : {}),
             })
         : pollActivity(remaining);
     try {
@@ -289,9 +294,13 @@ class VideoLoop {
         metricMeter.createHistogram(METRIC.pollGap, 'int', 'ms').record(now - this.lastPoll.at);
       }
       this.lastPoll = { jobId, at: now };
+      // Histories from before watches reported it have no checked_at_ms: those wait a whole interval.
+      const checkedAt = (job as Partial<WatchOutput>).checked_at_ms;
+      this.lastCheck = checkedAt ? { jobId, at: checkedAt } : undefined;
       return job;
     } catch (error) {
       rethrowCancellation(error);
+      this.lastCheck = undefined; // after a failed round the next watch waits a whole interval
       const facts = factsOf(error);
       const decision = afterPollFailure(facts);
       if (decision === 'retry_later') {
