@@ -28,6 +28,12 @@ describe('replay of recorded histories', () => {
     assert.equal(markers('v2-campaign.json'), 1);
     // Version 3 (rows and results in the store) is its own patch; versions 1 and 2 replay without it.
     assert.equal(markers('v3-campaign.json'), 1);
+    // GenerateVideo version 4 checks its input in a local activity (request-checked-by-activity);
+    // earlier videos check it in the sandbox and carry no marker.
+    for (const file of ['v4-happy-path-activity.json', 'v4-invalid-input.json', 'v4-steered.json']) {
+      assert.equal(markers(file), 1, file);
+    }
+    assert.equal(markers('happy-path-infery.json'), 0);
   });
   for (const file of files) {
     test(file, async () => {
