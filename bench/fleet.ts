@@ -141,8 +141,12 @@ async function runFleet(
   const videos = new VideoClient(new Client({ connection }), { taskQueue });
   const serverCpuBefore = server.pids().reduce((sum, pid) => sum + processFigures(pid).cpu, 0);
   const workerBefore = processFigures(child.pid!);
+  const rssSamples: number[] = [];
+  let sampler: NodeJS.Timeout | undefined;
   try {
     const started = Date.now();
+    // The worker's RSS every second: the peak alone cannot tell a start-up burst from a steady state.
+    sampler = setInterval(() => rssSamples.push(processFigures(child.pid!).rssMb), 1000);
     const jobs = await pool(options.n, 50, (i) =>
       videos.start({
         prompt: `fleet ${mode} ${i}`,
@@ -159,6 +163,7 @@ async function runFleet(
       ),
     );
     const wallSeconds = (Date.now() - started) / 1000;
+    clearInterval(sampler);
     const worker = processFigures(child.pid!);
     const serverCpu = server.pids().reduce((sum, pid) => sum + processFigures(pid).cpu, 0) - serverCpuBefore;
 
@@ -199,12 +204,17 @@ async function runFleet(
       ['busiest second at the gateway', `${busiest} requests${options.maxRps ? ` (budget ${options.maxRps}/s)` : ''}`],
       ['provider calls per video (floor)', `${(providerCalls / options.n).toFixed(2)} (${floor})`],
       ['worker peak RSS', `${worker.peakRssMb.toFixed(0)} MB`],
+      [
+        'worker RSS p50 / p90 (1 s samples)',
+        `${percentile(rssSamples, 50).toFixed(0)} MB / ${percentile(rssSamples, 90).toFixed(0)} MB`,
+      ],
       ['worker RSS when ready (peak)', `${workerBefore.rssMb.toFixed(0)} MB (${workerBefore.peakRssMb.toFixed(0)} MB)`],
       ['worker CPU', `${(worker.cpu - workerBefore.cpu).toFixed(0)} s`],
       ['server CPU', `${serverCpu.toFixed(0)} s`],
       ['history events per workflow', `${Math.min(...histories)}-${Math.max(...histories)}`],
     ];
   } finally {
+    clearInterval(sampler);
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
     await connection.close();

@@ -61,24 +61,26 @@ export type { CarriedState } from './video-run';
 export const REQUEST_CHECK_PATCH = 'request-checked-by-activity';
 
 export async function GenerateVideo(input: GenerateVideoInput, carried?: CarriedState): Promise<VideoResult> {
-  // The progress query answers even while the input is being checked; signals and updates sent
-  // meanwhile are held by the SDK until their handlers are set, just below.
-  const checkingSince = Date.now();
-  let checked: VideoRun | undefined;
-  setHandler(progressQuery, () =>
-    checked ? checked.progress(Date.now()) : VideoRun.checking(checkingSince, Date.now()),
-  );
-  const request = await checkedRequest(input);
-  const run = carried ? VideoRun.resume(request, carried) : VideoRun.begin(request, checkingSince);
-  checked = run;
+  // Query and updates first: an update sent with the start (waitForSubmit) is in the first activation,
+  // before the input is checked. Until then there is no run: the query shows nothing submitted, a
+  // fallback is refused, waitForSubmit waits. Signals sent meanwhile the SDK holds for their handlers.
+  const since = Date.now();
+  let current: VideoRun | undefined;
+  const checked = async (): Promise<VideoRun> => {
+    await condition(() => current !== undefined);
+    return current!;
+  };
+  setHandler(progressQuery, () => (current ? current.progress(Date.now()) : VideoRun.checking(since, Date.now())));
+  setHandler(requestFallbackUpdate, (raw) => current!.acceptFallback(raw), {
+    validator: (raw) => refuse(current ? current.checkFallback(raw).problem : 'the input is still being checked'),
+  });
+  setHandler(waitForSubmitUpdate, async () => firstJobOrFailure(await checked()));
 
+  const request = await checkedRequest(input);
+  const run = carried ? VideoRun.resume(request, carried) : VideoRun.begin(request, since);
+  current = run;
   setHandler(cancelSignal, (raw) => run.requestCancel(raw));
   setHandler(fallbackSignal, (raw) => warnIfRefused(run.requestFallback(raw, Date.now())));
-  setHandler(requestFallbackUpdate, (raw) => run.acceptFallback(raw), {
-    validator: (raw) => refuse(run.checkFallback(raw).problem),
-  });
-
-  setHandler(waitForSubmitUpdate, () => firstJobOrFailure(run));
 
   try {
     if (!carried) {
