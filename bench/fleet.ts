@@ -17,6 +17,8 @@ import { startDevServer } from '../src/dev-server';
 import { startSimulator, type GatewaySimulator } from '../src/simulator/server';
 
 const ROOT = join(__dirname, '..');
+/** The node flags `npm run worker` (package.json) and the worker image (Dockerfile) run with. */
+const WORKER_NODE_FLAGS = '--heap-growing-percent=20';
 const TICKS = 100; // clock ticks per second for /proc/<pid>/stat on Linux
 
 interface FleetOptions {
@@ -30,6 +32,8 @@ interface FleetOptions {
   cpuProf?: string;
   /** false (--no-prebuilt-bundle): the worker bundles the workflows as it starts. */
   prebuiltBundle: boolean;
+  /** Node flags for the worker process; by default those of `npm run worker`. */
+  nodeFlags: string;
   /** Set by fleet(): the bundle every worker is given. */
   bundlePath?: string;
 }
@@ -73,11 +77,12 @@ async function spawnWorker(
   simulator: GatewaySimulator,
   taskQueue: string,
   env: Record<string, string>,
+  nodeFlags: string[],
   cpuProf?: string,
 ) {
   const store = mkdtempSync(join(tmpdir(), 'fleet-store-'));
   const profiling = cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${cpuProf}`] : [];
-  const child = spawn(process.execPath, [...profiling, '--import', 'tsx', 'src/worker.ts'], {
+  const child = spawn(process.execPath, [...profiling, ...nodeFlags, '--import', 'tsx', 'src/worker.ts'], {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -136,7 +141,8 @@ async function runFleet(
   if (options.maxRps) workerEnv.VIDEO_API_MAX_RPS = String(options.maxRps);
   if (options.bundlePath) workerEnv.VIDEO_WORKFLOW_BUNDLE = options.bundlePath;
   const profileDir = options.cpuProf ? join(options.cpuProf, mode) : undefined;
-  const { child, store } = await spawnWorker(server.address, simulator, taskQueue, workerEnv, profileDir);
+  const nodeFlags = options.nodeFlags.split(' ').filter(Boolean);
+  const { child, store } = await spawnWorker(server.address, simulator, taskQueue, workerEnv, nodeFlags, profileDir);
   const connection = await Connection.connect({ address: server.address });
   const videos = new VideoClient(new Client({ connection }), { taskQueue });
   const serverCpuBefore = server.pids().reduce((sum, pid) => sum + processFigures(pid).cpu, 0);
@@ -205,7 +211,7 @@ async function runFleet(
       ['provider calls per video (floor)', `${(providerCalls / options.n).toFixed(2)} (${floor})`],
       ['worker peak RSS', `${worker.peakRssMb.toFixed(0)} MB`],
       [
-        'worker RSS p50 / p90 (1 s samples)',
+        'worker RSS p50 / p90 (each second)',
         `${percentile(rssSamples, 50).toFixed(0)} MB / ${percentile(rssSamples, 90).toFixed(0)} MB`,
       ],
       ['worker RSS when ready (peak)', `${workerBefore.rssMb.toFixed(0)} MB (${workerBefore.peakRssMb.toFixed(0)} MB)`],
@@ -232,6 +238,7 @@ export async function fleet(argv: string[]): Promise<void> {
     .option('--poll-interval <ms>', 'poll interval in ms, or auto', (v) => (v === 'auto' ? 'auto' : Number(v)), 5000)
     .option('--max-rps <n>', 'VIDEO_API_MAX_RPS for the worker (the gateway budget)', (v) => Number(v))
     .option('--cpu-prof <dir>', "write the worker's CPU profile to this folder and summarise it")
+    .option('--node-flags <flags>', 'node flags for the worker ("" for V8\'s defaults)', WORKER_NODE_FLAGS)
     .option(
       '--no-prebuilt-bundle',
       'let the worker bundle the workflows as it starts (default: built once, as in production)',
@@ -262,7 +269,8 @@ export async function fleet(argv: string[]): Promise<void> {
     console.log(
       `\nfleet: N=${options.n}, ${options.jobSeconds} s jobs, ${options.pollInterval}${options.pollInterval === 'auto' ? '' : ' ms'} polls, ${options.server} server` +
         (options.maxRps ? `, budget ${options.maxRps} requests/s` : '') +
-        (options.prebuiltBundle ? ', prebuilt workflow bundle' : ', workflows bundled at worker start'),
+        (options.prebuiltBundle ? ', prebuilt workflow bundle' : ', workflows bundled at worker start') +
+        `, worker node flags: ${options.nodeFlags || "none (V8's defaults)"}`,
     );
     console.log(`${''.padEnd(34)}${columns.map(([mode]) => mode.padEnd(34)).join('')}`);
     for (let row = 0; row < columns[0][1].length; row++) {
