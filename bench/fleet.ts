@@ -10,6 +10,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import packageJson from '../package.json';
 import { VideoClient } from '../src/client';
 import { buildWorkflowBundle } from '../scripts/build-workflows';
 import { startCluster } from '../src/cluster';
@@ -17,8 +18,8 @@ import { startDevServer } from '../src/dev-server';
 import { startSimulator, type GatewaySimulator } from '../src/simulator/server';
 
 const ROOT = join(__dirname, '..');
-/** The node flags `npm run worker` (package.json) and the worker image (Dockerfile) run with. */
-const WORKER_NODE_FLAGS = '--heap-growing-percent=20';
+/** The node flags `npm run worker` runs with (package.json: `node <flags> --import tsx src/worker.ts`). */
+const WORKER_NODE_FLAGS = packageJson.scripts.worker.split(' --import')[0].replace(/^node\s*/, '');
 const TICKS = 100; // clock ticks per second for /proc/<pid>/stat on Linux
 
 interface FleetOptions {
@@ -245,8 +246,8 @@ export async function fleet(argv: string[]): Promise<void> {
     )
     .parse(argv, { from: 'user' })
     .opts<FleetOptions>();
-  const bundleDir = mkdtempSync(join(tmpdir(), 'fleet-bundle-'));
-  if (options.prebuiltBundle) options.bundlePath = await buildWorkflowBundle(join(bundleDir, 'workflow-bundle.js'));
+  const bundleDir = options.prebuiltBundle ? mkdtempSync(join(tmpdir(), 'fleet-bundle-')) : undefined;
+  if (bundleDir) options.bundlePath = await buildWorkflowBundle(join(bundleDir, 'workflow-bundle.js'));
   const server =
     options.server === 'cluster'
       ? await startCluster({ log: (line) => console.error(line) }).then((c) => ({
@@ -285,7 +286,7 @@ export async function fleet(argv: string[]): Promise<void> {
     }
   } finally {
     await server.stop();
-    rmSync(bundleDir, { recursive: true, force: true });
+    if (bundleDir) rmSync(bundleDir, { recursive: true, force: true });
   }
 }
 

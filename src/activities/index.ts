@@ -162,15 +162,16 @@ export function createActivities(deps: ActivityDependencies) {
       const started = Date.now();
       // The workflow has just seen the job (a poll or the submit): wait first, as the timer loop does,
       // but only until the check the cadence makes due.
-      let wait = input.next_check_at_ms ? Math.max(0, input.next_check_at_ms - started) : input.poll_interval_ms;
+      const interval = input.poll_interval_ms;
+      let wait = input.next_check_at_ms ? Math.min(interval, Math.max(0, input.next_check_at_ms - started)) : interval;
       for (;;) {
-        await context.sleep(Math.min(wait, input.poll_interval_ms)); // rejects when the workflow cancels this activity
+        await context.sleep(wait); // rejects when the workflow cancels this activity
         const checkedAt = Date.now(); // when the request left: the cadence is the gateway's
         const job = await checkJob(input);
         context.heartbeat();
         if (jobChanged(job, input.last) || Date.now() - started >= input.max_ms)
           return { ...job, checked_at_ms: checkedAt };
-        wait = input.poll_interval_ms;
+        wait = interval;
       }
     }),
 

@@ -10,7 +10,6 @@
  * the live job upstream in a scope that cannot itself be cancelled.
  */
 import {
-  ActivityFailure,
   allHandlersFinished,
   ApplicationFailure,
   CancellationScope,
@@ -50,7 +49,15 @@ import {
   WATCH_MAX_MS,
   watchActivity,
 } from './video-activities';
-import { afterPollFailure, afterSubmitFailure, chainExhausted, factsOf, isFinal, videoFailure } from './video-failures';
+import {
+  afterPollFailure,
+  afterSubmitFailure,
+  chainExhausted,
+  factsOf,
+  isFinal,
+  ownFailure,
+  videoFailure,
+} from './video-failures';
 import { type CarriedState, VideoRun } from './video-run';
 import { checkedSetup } from './video-setup';
 import { abandonUpstream, stopRunning } from './upstream';
@@ -111,13 +118,8 @@ export async function GenerateVideo(input: GenerateVideoInput, carried?: Carried
  */
 async function checkedRequest(input: GenerateVideoInput): Promise<GenerateVideoRequest> {
   if (!patched(REQUEST_CHECK_PATCH)) return requestSchema().parseGenerateVideoInput(input);
-  try {
-    return await checkRequest(input);
-  } catch (error) {
-    // The activity's own InvalidInput is the workflow's failure, as if it had been checked here.
-    if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure) throw error.cause;
-    throw error;
-  }
+  // The activity's own InvalidInput is the workflow's failure, as if it had been checked here.
+  return checkRequest(input).catch((error: unknown) => Promise.reject(ownFailure(error)));
 }
 
 /** Everything an ended run owes the outside: what it shows, its metrics, the callback. */
@@ -156,10 +158,11 @@ function refuse(problem: string | undefined): void {
 
 /** The phases of a run; each returns when there is something new to decide. */
 class VideoLoop {
-  /** The last answered status check, for the poll-gap metric. */
-  private lastPoll?: { jobId: string; at: number };
-  /** When a watch last checked the job at the gateway (activity mode), so the next keeps the cadence. */
-  private lastCheck?: { jobId: string; at: number };
+  /**
+   * The last answered status check: when the workflow had it (the poll-gap metric) and, from a watch,
+   * when the gateway answered it (the next watch keeps that cadence).
+   */
+  private lastPoll?: { jobId: string; at: number; checkedAt?: number };
 
   constructor(
     private readonly run: VideoRun,
@@ -279,8 +282,8 @@ class VideoLoop {
               poll_interval_ms: run.request.poll_interval_ms,
               last: run.lastSeen(),
               max_ms: Math.min(WATCH_MAX_MS, remaining),
-              ...(this.lastCheck?.jobId === jobId
-                ? { next_check_at_ms: this.lastCheck.at + run.request.poll_interval_ms }
+              ...(this.lastPoll?.jobId === jobId && this.lastPoll.checkedAt
+                ? { next_check_at_ms: this.lastPoll.checkedAt + run.request.poll_interval_ms }
                 : {}),
             })
         : pollActivity(remaining);
@@ -295,14 +298,12 @@ class VideoLoop {
       if (this.lastPoll?.jobId === jobId) {
         metricMeter.createHistogram(METRIC.pollGap, 'int', 'ms').record(now - this.lastPoll.at);
       }
-      this.lastPoll = { jobId, at: now };
-      // Histories from before watches reported it have no checked_at_ms: those wait a whole interval.
-      const checkedAt = (job as Partial<WatchOutput>).checked_at_ms;
-      this.lastCheck = checkedAt ? { jobId, at: checkedAt } : undefined;
+      // Timer-mode polls, and watches in histories from before they reported it, have no checked_at_ms.
+      this.lastPoll = { jobId, at: now, checkedAt: (job as Partial<WatchOutput>).checked_at_ms };
       return job;
     } catch (error) {
       rethrowCancellation(error);
-      this.lastCheck = undefined; // after a failed round the next watch waits a whole interval
+      if (this.lastPoll) this.lastPoll.checkedAt = undefined; // after a failed round, a whole interval
       const facts = factsOf(error);
       const decision = afterPollFailure(facts);
       if (decision === 'retry_later') {

@@ -9,8 +9,6 @@
  * by the run that started it and GenerateVideo needs to know nothing about campaigns.
  */
 import {
-  ActivityFailure,
-  ApplicationFailure,
   CancellationScope,
   condition,
   continueAsNew,
@@ -45,6 +43,7 @@ import { cancelReason } from './messages';
 import { LegacyVideoCampaign, type LegacyCampaignCarried } from './video-campaign-v2';
 import { loadCatalog, searchAttributesRegistered } from './video-activities';
 import { campaignInput } from './lazy';
+import { ownFailure } from './video-failures';
 
 /** Children started per run before continuing as new: about 6 events each keeps a run near 6,000. */
 const CHILDREN_PER_RUN = 1000;
@@ -76,11 +75,6 @@ function parseConfig(input: unknown, first: boolean): VideoCampaignConfig {
   const source = first && sourceProblem(parsed.data);
   if (source) throw invalidInput(`invalid VideoCampaign input: ${source}`);
   return parsed.data;
-}
-
-/** An activity's own ApplicationFailure (InvalidInput from validation) is the campaign's failure. */
-function unwrapped(error: unknown): unknown {
-  return error instanceof ActivityFailure && error.cause instanceof ApplicationFailure ? error.cause : error;
 }
 
 export async function VideoCampaign(
@@ -223,10 +217,10 @@ export async function VideoCampaign(
         state.total = prepared.total;
         state.pass = { key: prepared.rows_key, offset: 0, total: prepared.total, taken: 0, retry: false };
       } catch (error) {
-        throw unwrapped(error);
+        throw ownFailure(error);
       }
     }
-    if (config.retry_failed) await retryPass(true).catch((error: unknown) => Promise.reject(unwrapped(error)));
+    if (config.retry_failed) await retryPass(true).catch((error: unknown) => Promise.reject(ownFailure(error)));
   }
 
   // Prices are read once per run: live, yet never per row.

@@ -23,6 +23,14 @@ export interface FailureFacts {
   timed_out: boolean;
 }
 
+/**
+ * An activity's own ApplicationFailure (InvalidInput from a check), as the workflow's failure: the
+ * caller sees the type the activity raised, not a wrapper. Anything else is returned as it is.
+ */
+export function ownFailure(error: unknown): unknown {
+  return error instanceof ActivityFailure && error.cause instanceof ApplicationFailure ? error.cause : error;
+}
+
 /** Read a failure. Cancellations are not failures: callers rethrow them before asking. */
 export function factsOf(error: unknown): FailureFacts {
   const cause = error instanceof ActivityFailure && error.cause ? error.cause : error;
