@@ -10,7 +10,6 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import packageJson from '../package.json';
 import { VideoClient } from '../src/client';
 import { buildWorkflowBundle } from '../scripts/build-workflows';
 import { startCluster } from '../src/cluster';
@@ -18,8 +17,8 @@ import { startDevServer } from '../src/dev-server';
 import { startSimulator, type GatewaySimulator } from '../src/simulator/server';
 
 const ROOT = join(__dirname, '..');
-/** The node flags `npm run worker` runs with (package.json: `node <flags> --import tsx src/worker.ts`). */
-const WORKER_NODE_FLAGS = packageJson.scripts.worker.split(' --import')[0].replace(/^node\s*/, '');
+/** Extra node flags for the worker: none, as `npm run worker` runs it (the worker sets its own heap flag). */
+const WORKER_NODE_FLAGS = '';
 const TICKS = 100; // clock ticks per second for /proc/<pid>/stat on Linux
 
 interface FleetOptions {
@@ -83,7 +82,7 @@ async function spawnWorker(
 ) {
   const store = mkdtempSync(join(tmpdir(), 'fleet-store-'));
   const profiling = cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${cpuProf}`] : [];
-  const child = spawn(process.execPath, [...profiling, ...nodeFlags, '--import', 'tsx', 'src/worker.ts'], {
+  const child = spawn(process.execPath, [...profiling, ...nodeFlags, '--import', 'tsx', 'src/cli/main.ts', 'worker'], {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -239,7 +238,11 @@ export async function fleet(argv: string[]): Promise<void> {
     .option('--poll-interval <ms>', 'poll interval in ms, or auto', (v) => (v === 'auto' ? 'auto' : Number(v)), 5000)
     .option('--max-rps <n>', 'VIDEO_API_MAX_RPS for the worker (the gateway budget)', (v) => Number(v))
     .option('--cpu-prof <dir>', "write the worker's CPU profile to this folder and summarise it")
-    .option('--node-flags <flags>', 'node flags for the worker ("" for V8\'s defaults)', WORKER_NODE_FLAGS)
+    .option(
+      '--node-flags <flags>',
+      'extra node flags for the worker (it sets --heap-growing-percent=20 itself unless given one)',
+      WORKER_NODE_FLAGS,
+    )
     .option(
       '--no-prebuilt-bundle',
       'let the worker bundle the workflows as it starts (default: built once, as in production)',
@@ -271,7 +274,7 @@ export async function fleet(argv: string[]): Promise<void> {
       `\nfleet: N=${options.n}, ${options.jobSeconds} s jobs, ${options.pollInterval}${options.pollInterval === 'auto' ? '' : ' ms'} polls, ${options.server} server` +
         (options.maxRps ? `, budget ${options.maxRps} requests/s` : '') +
         (options.prebuiltBundle ? ', prebuilt workflow bundle' : ', workflows bundled at worker start') +
-        `, worker node flags: ${options.nodeFlags || "none (V8's defaults)"}`,
+        `, worker node flags: ${options.nodeFlags || 'none (the worker sets --heap-growing-percent=20)'}`,
     );
     console.log(`${''.padEnd(34)}${columns.map(([mode]) => mode.padEnd(34)).join('')}`);
     for (let row = 0; row < columns[0][1].length; row++) {

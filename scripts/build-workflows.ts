@@ -1,8 +1,9 @@
 /**
- * `npm run build:workflows [-- --out file]`: bundle the workflow code once, for production workers
- * (`VIDEO_WORKFLOW_BUNDLE=<file> npm run worker`). A worker given a bundle starts faster and keeps
- * about 130 MB less memory than one that runs webpack as it starts. Rebuild it with every deploy: the
- * bundle is the workflow code the worker runs.
+ * Bundle the workflow code once, for production workers. `npm run build` does it for the package
+ * (lib/bundles/, used by the bin and VideoPlugin by default); `npm run build:workflows [-- --out file]
+ * [--tracing]` makes one from the sources for `VIDEO_WORKFLOW_BUNDLE=<file>`. A worker given a bundle
+ * starts faster and keeps about 130 MB less memory than one that runs webpack as it starts. Rebuild it
+ * with every deploy: the bundle is the workflow code the worker runs.
  */
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { Command } from 'commander';
@@ -11,10 +12,22 @@ import { dirname, resolve } from 'node:path';
 import { WORKFLOW_TRACING_MODULE } from '../src/operations/tracing';
 import { WORKFLOW_BUNDLE_OPTIONS } from '../src/workflow-bundle';
 
-export async function buildWorkflowBundle(out: string, options: { tracing?: boolean } = {}): Promise<string> {
+export interface BundleSources {
+  workflowsPath: string;
+  preloadModules: string[];
+  tracingModule: string;
+}
+
+const SOURCES: BundleSources = { ...WORKFLOW_BUNDLE_OPTIONS, tracingModule: WORKFLOW_TRACING_MODULE };
+
+export async function buildWorkflowBundle(
+  out: string,
+  options: { tracing?: boolean; sources?: BundleSources } = {},
+): Promise<string> {
+  const { tracingModule, ...sources } = options.sources ?? SOURCES;
   const { code } = await bundleWorkflowCode({
-    ...WORKFLOW_BUNDLE_OPTIONS,
-    workflowInterceptorModules: options.tracing ? [WORKFLOW_TRACING_MODULE] : [],
+    ...sources,
+    workflowInterceptorModules: options.tracing ? [tracingModule] : [],
     logger: { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error },
   });
   mkdirSync(dirname(out), { recursive: true });
@@ -24,7 +37,7 @@ export async function buildWorkflowBundle(out: string, options: { tracing?: bool
 
 if (require.main === module) {
   const { out, tracing } = new Command('build:workflows')
-    .option('--out <file>', 'where to write the bundle', 'lib/workflow-bundle.js')
+    .option('--out <file>', 'where to write the bundle', '.video-out/workflow-bundle.js')
     .option('--tracing', 'with the OpenTelemetry workflow interceptors, for workers that trace (OTEL_* set)')
     .parse()
     .opts<{ out: string; tracing?: boolean }>();

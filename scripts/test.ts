@@ -48,7 +48,10 @@ async function main(): Promise<number> {
   const cli = await findTemporalCli();
   if (cli) process.env.TEMPORAL_CLI_PATH = cli;
   // One run, so the runner's closing lines count every test of both tiers.
-  const files = chosen.length ? chosen : [...testFiles('test/unit'), ...testFiles('test')];
+  // The installed package last: it packs and installs the whole thing in a fresh folder.
+  const files = chosen.length
+    ? chosen
+    : [...testFiles('test/unit'), ...testFiles('test'), ...testFiles('test/package')];
   if (files.some((f) => f.includes('campaign-manifest'))) ensureChromium();
   return runNodeTests(files, ['--test-timeout=900000']);
 }

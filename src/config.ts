@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { DEFAULT_TASK_QUEUE, DIALECTS } from './contract';
 import { describeIssues } from './failures';
+import { parseDuration } from './duration';
 
 const flag = z
   .enum(['1', '0', 'true', 'false', 'yes', 'no', ''])
@@ -54,6 +55,15 @@ const WorkerEnv = z
     VIDEO_WORKER_WORKFLOW_POLLERS: z.coerce.number().int().positive().optional(),
     VIDEO_WORKER_ACTIVITY_POLLERS: z.coerce.number().int().positive().optional(),
     VIDEO_WORKER_REUSE_V8_CONTEXT: flag,
+    /**
+     * How long a stopping worker (SIGINT, SIGTERM) lets running activities finish or heartbeat out
+     * before they are cancelled; a cancelled mirror or watch is retried by the next worker.
+     */
+    VIDEO_WORKER_SHUTDOWN_GRACE: z
+      .string()
+      .default('30s')
+      .transform((v) => parseDuration(v))
+      .refine((ms) => ms !== undefined, 'must be a duration such as 30s or 2m'),
     /**
      * A workflow bundle built by `npm run build:workflows`; unset, the worker bundles the workflows as
      * it starts (webpack at start costs about 130 MB of memory the worker keeps, and some seconds).

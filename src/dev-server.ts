@@ -2,7 +2,8 @@
  * A local Temporal dev server (the real server, SQLite-backed) for the demo, the tests and the
  * benchmarks, started from the CLI that temporal-cli.ts finds or builds.
  */
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type * as Testing from '@temporalio/testing';
 import { VIDEO_SEARCH_ATTRIBUTES } from './search-attributes';
 import { findTemporalCli } from './temporal-cli';
 
@@ -35,7 +36,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     '--dynamic-config-value',
     `${key}=${typeof value === 'string' ? JSON.stringify(value) : value}`,
   ]);
-  const env = await TestWorkflowEnvironment.createLocal({
+  const env = await testingPackage().TestWorkflowEnvironment.createLocal({
     server: {
       executable: path ? { type: 'existing-path', path } : { type: 'cached-download' },
       ui: options.ui ?? false,
@@ -49,4 +50,15 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   const port = Number(env.address.split(':').pop());
   const uiUrl = options.ui ? `http://localhost:${options.uiPort ?? port + 1000}` : undefined;
   return { env, address: env.address, uiUrl, stop: () => env.teardown() };
+}
+
+/** `@temporalio/testing` starts the server: an optional peer dependency, needed only here. */
+function testingPackage(): typeof Testing {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- optional, loaded when a server is started
+    return require('@temporalio/testing') as typeof Testing;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw error;
+    throw new Error('a local Temporal dev server needs @temporalio/testing: npm install @temporalio/testing');
+  }
 }

@@ -1,4 +1,9 @@
-/** The package's public surface: the client library, the contract, and the parts to build a worker from. */
+/**
+ * `durable-video`: the client. Start, watch, steer and await videos and campaigns from a backend
+ * service, read failures, verify completion callbacks. It loads nothing of the worker: the worker is
+ * `durable-video/worker`, the workflow code `durable-video/workflows`, the simulator and local servers
+ * `durable-video/testing`.
+ */
 export { CampaignJob, VideoClient, VideoJob, type VideoClientOptions } from './client';
 export type { VideoCampaignInput } from './campaign/input';
 export type { CampaignResultRow, CampaignTotals } from './campaign/results';
@@ -10,22 +15,12 @@ export type {
   CancelRequest,
   FallbackAccepted,
   FallbackRequest,
+  JobSubmitted,
   StoredVideo,
   VideoProgress,
   VideoResult,
 } from './workflows/messages';
 export { BUILTIN_CATALOG, type Catalog, type ModelSpec } from './catalog';
-export { createActivities, type ActivityDependencies } from './activities';
-export { createGateway, GatewayError, InferyGateway, InfraiGateway, type VideoGateway } from './gateway';
-export { createStore, FolderStore, type VideoStore } from './store';
-export { S3Store } from './store/s3';
-export { createVideoWorker, dependenciesFromConfig } from './worker';
-export { loadWorkerConfig, type WorkerConfig } from './config';
-export { startSimulator, GatewaySimulator } from './simulator/server';
-export { startDevServer } from './dev-server';
 export { failureDetails, type VideoFailureDetails } from './workflows/video-failures';
 export { verifyWebhook, signWebhook, WebhookVerificationError, type VideoWebhookEvent } from './operations/webhooks';
 export { VIDEO_SEARCH_ATTRIBUTES } from './search-attributes';
-export { registerSearchAttributes } from './operations/search-attributes';
-export { startCluster } from './cluster';
-export type { JobSubmitted } from './workflows/messages';

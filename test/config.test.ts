@@ -74,7 +74,7 @@ describe('worker configuration: empty and production', () => {
 
 describe('fleet settings', () => {
   test('VIDEO_WORKER_* become worker options; unset ones keep the SDK defaults', async () => {
-    const { workerTuning } = await import('../src/config');
+    const { workerTuning } = await import('../src/config.js');
     assert.deepEqual(workerTuning(loadWorkerConfig({})), {});
     const tuned = workerTuning(
       loadWorkerConfig({

@@ -11,7 +11,7 @@ import { startDevServer } from '../dev-server';
 import { createGateway } from '../gateway';
 import { startSimulator } from '../simulator/server';
 import { FolderStore } from '../store';
-import { createVideoWorker } from '../worker';
+import { createVideoWorker } from '../worker/create';
 import { showProgress } from './progress';
 
 export interface DemoOptions {
@@ -31,7 +31,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
 
   say('Starting a local Temporal dev server (the first run builds the Temporal CLI)...');
   const server = await startDevServer({ ui: true, dbFilename: join(out, 'temporal.sqlite'), log: say });
-  const simulator = await startSimulator({ queuedMs: 3000, processingMs: 20_000 });
+  const simulator = await startSimulator({ queuedMs: 1000, processingMs: 5000 }); // a 6 s job: the demo shows, not waits
   say(`Temporal:          ${server.address}`);
   say(`Temporal Web UI:   ${server.uiUrl}`);
   say(`Gateway simulator: ${simulator.url} (infery dialect)`);

@@ -12,6 +12,7 @@ import { runDemo } from './demo';
 import { addCampaignCommands } from './campaign';
 import { addOperationCommands } from './operations';
 import { showProgress } from './progress';
+import { runWorker } from '../worker/run';
 
 const program = new Command()
   .name('durable-video')
@@ -25,6 +26,14 @@ const positiveInt = (value: string) => {
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number');
   return n;
 };
+
+program
+  .command('worker')
+  .description(
+    'run a worker for the video-generation task queue, configured by environment (VIDEO_*, TEMPORAL_*); ' +
+      'with no VIDEO_API_BASE_URL it uses the gateway simulator',
+  )
+  .action(async () => runWorker());
 
 program
   .command('demo')

@@ -51,7 +51,7 @@ type StartOnceOptions<W extends Workflow> = WorkflowStartOptions<W> & { workflow
 
 /** Start this process's tracing (OTEL_*) and return the client interceptors that carry it into workflows. */
 async function tracedClient() {
-  const { clientTracing, tracingFromEnv } = await import('../operations/tracing');
+  const { clientTracing, tracingFromEnv } = await import('../operations/tracing.js');
   tracingFromEnv('durable-video-client');
   return clientTracing();
 }

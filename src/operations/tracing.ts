@@ -14,7 +14,7 @@ import {
   OpenTelemetryActivityOutboundInterceptor,
   OpenTelemetryWorkflowClientInterceptor,
 } from '@temporalio/interceptors-opentelemetry';
-import type { WorkerOptions } from '@temporalio/worker';
+import type { ActivityInterceptorsFactory, WorkerOptions } from '@temporalio/worker';
 import { tracingRequested } from './tracing-env';
 
 export { tracingRequested };
@@ -43,13 +43,13 @@ export function tracingFromEnv(serviceName: string, env: NodeJS.ProcessEnv = pro
 export const WORKFLOW_TRACING_MODULE = require.resolve('../workflows/tracing-interceptors');
 
 /** Worker options that trace workflows (spans leave the sandbox through a sink) and activities. */
-export function workerTracing(tracing: Tracing): Pick<WorkerOptions, 'interceptors' | 'sinks'> {
+export function workerTracing(tracing: Tracing) {
   return {
-    sinks: { exporter: makeWorkflowExporter(tracing.processor, tracing.resource) },
+    sinks: { exporter: makeWorkflowExporter(tracing.processor, tracing.resource) } satisfies WorkerOptions['sinks'],
     interceptors: {
       workflowModules: [WORKFLOW_TRACING_MODULE],
       activity: [
-        (ctx) => ({
+        (ctx: Parameters<ActivityInterceptorsFactory>[0]): ReturnType<ActivityInterceptorsFactory> => ({
           inbound: new OpenTelemetryActivityInboundInterceptor(ctx),
           outbound: new OpenTelemetryActivityOutboundInterceptor(ctx),
         }),

@@ -19,7 +19,7 @@ export class WorkerProcesses {
   ) {}
 
   async spawn(): Promise<ChildProcess> {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'worker'], {
       cwd: ROOT,
       env: {
         ...process.env,

@@ -24,7 +24,7 @@ import { createGateway } from '../../src/gateway';
 import type { GatewayHttpOptions } from '../../src/gateway/http';
 import { startSimulator, type GatewaySimulator, type SimulatorOptions } from '../../src/simulator/server';
 import { FolderStore } from '../../src/store';
-import { createVideoWorker } from '../../src/worker';
+import { createVideoWorker } from '../../src/worker/create';
 import { WORKFLOW_BUNDLE_OPTIONS } from '../../src/workflow-bundle';
 
 /** Every worker log line of this process, so tests can check what was (not) logged. */

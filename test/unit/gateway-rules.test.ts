@@ -130,7 +130,7 @@ describe('watching a job (poll_mode "activity")', () => {
     ...extra,
   });
   test('report endings, new status words and progress steps; stay quiet otherwise', async () => {
-    const { jobChanged } = await import('../../src/activities/watch');
+    const { jobChanged } = await import('../../src/activities/watch.js');
     const last = { upstream_status: 'running', progress: 12 };
     assert.equal(jobChanged(job({ progress: 24 }), last), false);
     assert.equal(jobChanged(job({ progress: 25 }), last), true);

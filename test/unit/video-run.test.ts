@@ -214,7 +214,7 @@ describe('poll_interval "auto"', () => {
   });
 
   test('a learned duration follows recent jobs', async () => {
-    const { JobDurations } = await import('../../src/activities/watch');
+    const { JobDurations } = await import('../../src/activities/watch.js');
     const durations = new JobDurations();
     durations.record('m', 60);
     durations.record('m', 40);
