@@ -10,7 +10,7 @@
  * (VIDEO_API_BASE_URL, VIDEO_STORE, ...; the gateway simulator when no gateway is configured).
  */
 import { SimplePlugin } from '@temporalio/plugin';
-import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
+import type { NativeConnection, ReplayWorkerOptions, WorkerOptions } from '@temporalio/worker';
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,6 +21,8 @@ import { missingSearchAttributes } from '../operations/search-attributes';
 import { workerTracing, type Tracing } from '../operations/tracing';
 import { prebuiltBundle, WORKFLOWS_PATH } from '../workflow-bundle';
 import { workerEnvironment, type WorkerEnvironment } from './environment';
+
+type WorkflowCodeOptions = Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath' | 'bundlerOptions'>;
 
 export interface VideoPluginOptions {
   /**
@@ -111,8 +113,13 @@ export class VideoPlugin extends SimplePlugin {
     };
   }
 
+  /** A replayer of our histories (Worker.runReplayHistories with this plugin) gets our workflow code. */
+  override configureReplayWorker(options: ReplayWorkerOptions): ReplayWorkerOptions {
+    return { ...super.configureReplayWorker(options), ...this.workflowCode(options) };
+  }
+
   /** Our workflow code, beside the service's own when it has some. */
-  private workflowCode(options: WorkerOptions): Partial<WorkerOptions> {
+  private workflowCode(options: WorkflowCodeOptions): Partial<WorkflowCodeOptions> {
     // A service that bundles its own code includes ours in it (`export * from 'durable-video/workflows'`).
     if (options.workflowBundle) return {};
     const bundlerOptions = {
