@@ -154,143 +154,173 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: s
   }
 }
 
+/** The processes a cluster started, stopped in reverse order (SIGTERM, then SIGKILL after 5 s). */
+class Children {
+  private readonly children: ChildProcess[] = [];
+  add(child: ChildProcess): ChildProcess {
+    this.children.push(child);
+    return child;
+  }
+  async stop(): Promise<void> {
+    for (const child of this.children.reverse()) {
+      if (child.exitCode !== null) continue;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  }
+}
+
 /** Start PostgreSQL and temporal-server in a throwaway folder; `stop()` removes everything. */
 export async function startCluster(options: { log?: (line: string) => void } = {}): Promise<Cluster> {
   const log = options.log ?? (() => undefined);
   const { server, sql } = serverBinaries(log);
   const pg = postgresBin(log);
   const root = mkdtempSync(join(tmpdir(), 'temporal-cluster-'));
-  const data = join(root, 'pg');
-  const children: ChildProcess[] = [];
+  const children = new Children();
   const stop = async () => {
-    for (const child of children.reverse()) {
-      if (child.exitCode === null) {
-        const exited = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
-        await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-        if (child.exitCode === null) child.kill('SIGKILL');
-      }
-    }
+    await children.stop();
     rmSync(root, { recursive: true, force: true });
   };
   try {
-    if (process.getuid?.() === 0) execFileSync('chown', ['postgres', root]);
-    execFileSync(...asPostgres(join(pg, 'initdb'), ['-D', data, '-U', 'temporal', '--auth=trust', '-E', 'UTF8']), {
-      stdio: 'ignore',
-    });
-    const pgPort = await freePort();
-    const postgres = spawn(
-      ...asPostgres(join(pg, 'postgres'), ['-D', data, '-p', String(pgPort), '-h', '127.0.0.1', '-k', data]),
-      { stdio: 'ignore' },
-    );
-    children.push(postgres);
-    const schema = (database: string, ...args: string[]) =>
-      execFileSync(
-        sql,
-        [
-          '--plugin',
-          'postgres12',
-          '--ep',
-          '127.0.0.1',
-          '-p',
-          String(pgPort),
-          '-u',
-          'temporal',
-          '--db',
-          database,
-          ...args,
-        ],
-        {
-          stdio: 'ignore',
-        },
-      );
-    await waitFor(() => isListening(pgPort), 30_000, 'PostgreSQL');
-    const modules = join(
-      go(['env', 'GOMODCACHE']),
-      `go.temporal.io/server@${SERVER_VERSION}`,
-      'schema',
-      'postgresql',
-      'v12',
-    );
-    for (const [database, dir] of [
-      ['temporal', 'temporal'],
-      ['temporal_visibility', 'visibility'],
-    ]) {
-      schema(database, 'create-database');
-      schema(database, 'setup-schema', '-v', '0.0');
-      schema(database, 'update-schema', '-d', join(modules, dir, 'versioned'));
-    }
-
-    const names = [
-      'frontendGrpc',
-      'frontendMembership',
-      'frontendHttp',
-      'matchingGrpc',
-      'matchingMembership',
-      'historyGrpc',
-      'historyMembership',
-      'workerGrpc',
-      'workerMembership',
-      'metrics',
-    ];
-    const ports: Record<string, number> = {};
-    for (const name of names) ports[name] = await freePort();
-    const dynamicConfig = join(root, 'dynamic.yaml');
-    writeFileSync(
-      dynamicConfig,
-      'frontend.enableUpdateWorkflowExecution:\n  - value: true\nfrontend.enableExecuteMultiOperation:\n  - value: true\n' +
-        'matching.enableFairness:\n  - value: true\n',
-    );
-    writeFileSync(join(root, 'cluster.yaml'), serverConfig(ports, pgPort, dynamicConfig));
-    const temporal = spawn(server, ['--root', root, '--config', '.', '--env', 'cluster', '--allow-no-auth', 'start'], {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let serverLog = '';
-    const keep = (d: Buffer) => (serverLog = `${serverLog}${d}`.slice(-4000));
-    temporal.stdout!.on('data', keep);
-    temporal.stderr!.on('data', keep);
-    children.push(temporal);
-    const address = `127.0.0.1:${ports.frontendGrpc}`;
-    await waitFor(
-      async () => {
-        if (temporal.exitCode !== null) throw new Error(`temporal-server exited: ${serverLog}`);
-        return isListening(ports.frontendGrpc);
-      },
-      60_000,
-      'temporal-server',
-    ).catch((error: Error) => {
-      throw new Error(`${error.message}: ${serverLog}`);
-    });
-
-    const cli = await findTemporalCli({ log });
-    if (!cli)
-      throw new Error('the Temporal CLI is needed to create the namespace (npx tsx scripts/ensure-temporal-cli.ts)');
-    await waitFor(
-      async () => {
-        execFileSync(cli, ['operator', 'namespace', 'create', '--namespace', 'default', '--address', address], {
-          stdio: 'ignore',
-        });
-        return true;
-      },
-      60_000,
-      'the default namespace',
-    );
-    const connection = await Connection.connect({ address });
-    try {
-      await waitFor(
-        async () => (await registerSearchAttributes(connection, 'default'), true),
-        60_000,
-        'search attributes',
-      );
-    } finally {
-      await connection.close();
-    }
+    const pgPort = await startPostgres(pg, root, children);
+    createSchemas(sql, pgPort);
+    const address = await startTemporalServer(server, root, pgPort, children);
+    await createNamespace(address, log);
     log(`temporal-server ${SERVER_VERSION} on PostgreSQL at ${address}`);
     return { address, namespace: 'default', stop };
   } catch (error) {
     await stop();
     throw error;
+  }
+}
+
+/** A PostgreSQL of its own in `root`, trusting local connections, on a free loopback port. */
+async function startPostgres(pg: string, root: string, children: Children): Promise<number> {
+  const data = join(root, 'pg');
+  if (process.getuid?.() === 0) execFileSync('chown', ['postgres', root]);
+  execFileSync(...asPostgres(join(pg, 'initdb'), ['-D', data, '-U', 'temporal', '--auth=trust', '-E', 'UTF8']), {
+    stdio: 'ignore',
+  });
+  const port = await freePort();
+  children.add(
+    spawn(...asPostgres(join(pg, 'postgres'), ['-D', data, '-p', String(port), '-h', '127.0.0.1', '-k', data]), {
+      stdio: 'ignore',
+    }),
+  );
+  await waitFor(() => isListening(port), 30_000, 'PostgreSQL');
+  return port;
+}
+
+/** Temporal's schemas, as the admin-tools image makes them: create, set up at 0.0, update to the release. */
+function createSchemas(sql: string, pgPort: number): void {
+  const schema = (database: string, ...args: string[]) =>
+    execFileSync(
+      sql,
+      [
+        '--plugin',
+        'postgres12',
+        '--ep',
+        '127.0.0.1',
+        '-p',
+        String(pgPort),
+        '-u',
+        'temporal',
+        '--db',
+        database,
+        ...args,
+      ],
+      { stdio: 'ignore' },
+    );
+  const modules = join(
+    go(['env', 'GOMODCACHE']),
+    `go.temporal.io/server@${SERVER_VERSION}`,
+    'schema',
+    'postgresql',
+    'v12',
+  );
+  for (const [database, dir] of [
+    ['temporal', 'temporal'],
+    ['temporal_visibility', 'visibility'],
+  ]) {
+    schema(database, 'create-database');
+    schema(database, 'setup-schema', '-v', '0.0');
+    schema(database, 'update-schema', '-d', join(modules, dir, 'versioned'));
+  }
+}
+
+const SERVER_PORTS = [
+  'frontendGrpc',
+  'frontendMembership',
+  'frontendHttp',
+  'matchingGrpc',
+  'matchingMembership',
+  'historyGrpc',
+  'historyMembership',
+  'workerGrpc',
+  'workerMembership',
+  'metrics',
+];
+
+/** temporal-server on loopback ports, with updates, multi-operations and fairness on; its frontend address. */
+async function startTemporalServer(server: string, root: string, pgPort: number, children: Children): Promise<string> {
+  const ports: Record<string, number> = {};
+  for (const name of SERVER_PORTS) ports[name] = await freePort();
+  const dynamicConfig = join(root, 'dynamic.yaml');
+  writeFileSync(
+    dynamicConfig,
+    'frontend.enableUpdateWorkflowExecution:\n  - value: true\nfrontend.enableExecuteMultiOperation:\n  - value: true\n' +
+      'matching.enableFairness:\n  - value: true\n',
+  );
+  writeFileSync(join(root, 'cluster.yaml'), serverConfig(ports, pgPort, dynamicConfig));
+  const temporal = children.add(
+    spawn(server, ['--root', root, '--config', '.', '--env', 'cluster', '--allow-no-auth', 'start'], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
+  let serverLog = '';
+  const keep = (d: Buffer) => (serverLog = `${serverLog}${d}`.slice(-4000));
+  temporal.stdout!.on('data', keep);
+  temporal.stderr!.on('data', keep);
+  await waitFor(
+    async () => {
+      if (temporal.exitCode !== null) throw new Error(`temporal-server exited: ${serverLog}`);
+      return isListening(ports.frontendGrpc);
+    },
+    60_000,
+    'temporal-server',
+  ).catch((error: Error) => {
+    throw new Error(`${error.message}: ${serverLog}`);
+  });
+  return `127.0.0.1:${ports.frontendGrpc}`;
+}
+
+/** The `default` namespace (by the Temporal CLI) with the video search attributes registered. */
+async function createNamespace(address: string, log: (line: string) => void): Promise<void> {
+  const cli = await findTemporalCli({ log });
+  if (!cli)
+    throw new Error('the Temporal CLI is needed to create the namespace (npx tsx scripts/ensure-temporal-cli.ts)');
+  await waitFor(
+    async () => {
+      execFileSync(cli, ['operator', 'namespace', 'create', '--namespace', 'default', '--address', address], {
+        stdio: 'ignore',
+      });
+      return true;
+    },
+    60_000,
+    'the default namespace',
+  );
+  const connection = await Connection.connect({ address });
+  try {
+    await waitFor(
+      async () => (await registerSearchAttributes(connection, 'default'), true),
+      60_000,
+      'search attributes',
+    );
+  } finally {
+    await connection.close();
   }
 }
 

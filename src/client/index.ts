@@ -299,10 +299,10 @@ export class VideoClient {
   }
 
   /**
-   * Start once per workflow id: a running or finished workflow with that id is returned instead,
-   * provided it was started with the same input (its memo holds the input's fingerprint).
+   * Start options shared by every start: a summary for the UI, the input's fingerprint (its memo), and
+   * start-once policies (a running or finished workflow with the id is returned instead; the caller
+   * checks it was started with the same input).
    */
-  /** Start options shared by every start: a summary for the UI, the input's fingerprint, start-once policies. */
   private startOptions<W extends Workflow>(
     workflowId: string,
     args: Parameters<W>,
