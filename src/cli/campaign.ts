@@ -145,7 +145,9 @@ export function addCampaignCommands(program: Command): void {
 
   campaign
     .command('check')
-    .description('check a manifest with the rules the campaign uses, before spending: problems by line, rows, worst case')
+    .description(
+      'check a manifest with the rules the campaign uses, before spending: problems by line, rows, worst case',
+    )
     .requiredOption('--file <path>', 'rows.csv or rows.jsonl')
     .option('--defaults <json>', 'fields every row gets unless it sets them (JSON or @file.json)', json('--defaults'))
     .option('--concurrency <n>', 'videos generating at once', number)

@@ -65,9 +65,7 @@ export function createConsoleApp(deps: ConsoleDependencies): Hono {
 
   // Open to everyone: the sign-in form and what it looks like.
   app.get('/assets/console.css', (c) => c.body(CONSOLE_CSS, 200, { 'content-type': 'text/css; charset=utf-8' }));
-  app.get('/assets/console.js', (c) =>
-    c.body(CONSOLE_JS, 200, { 'content-type': 'text/javascript; charset=utf-8' }),
-  );
+  app.get('/assets/console.js', (c) => c.body(CONSOLE_JS, 200, { 'content-type': 'text/javascript; charset=utf-8' }));
   app.get('/sign-in', (c) => c.html(signInPage({ next: safeNext(c.req.query('next')) })));
   app.post('/sign-in', async (c) => {
     const form = await c.req.parseBody();

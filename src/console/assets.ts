@@ -147,7 +147,7 @@ function progressbar(root, percent) {
 const campaign = $('[data-campaign]');
 if (campaign) {
   const base = '/campaigns/' + encodeURIComponent(campaign.dataset.campaign);
-  let shown = -1;
+  let shown = '';
   live(base + '/progress.json', async (s) => {
     const p = s.progress || {};
     const status = p.status || (s.workflow_status || '').toLowerCase();
@@ -169,11 +169,12 @@ if (campaign) {
     // New rows finished: the gallery page again (unless a video is playing in it).
     const gallery = $('#gallery');
     const playing = [...gallery.querySelectorAll('video')].some((v) => !v.paused);
-    if (s.done !== shown && !playing) {
+    const key = [s.done, p.succeeded, p.failed, p.cancelled].join('/');
+    if (key !== shown && !playing) {
       const response = await fetch(gallery.dataset.src + window.location.search);
       if (response.ok) {
         gallery.innerHTML = await response.text();
-        shown = s.done;
+        shown = key;
       }
     }
   });

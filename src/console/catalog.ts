@@ -20,7 +20,9 @@ export function catalogFromEnv(env: NodeJS.ProcessEnv = process.env): () => Prom
       kept = { at: Date.now(), catalog: mergeCatalog(await gateway.listModels()) };
       return kept.catalog;
     } catch (error) {
-      console.warn(`console: the gateway's catalog is not available (${(error as Error).message}); using the built-in one`);
+      console.warn(
+        `console: the gateway's catalog is not available (${(error as Error).message}); using the built-in one`,
+      );
       return BUILTIN_CATALOG;
     }
   };

@@ -50,9 +50,12 @@ async function readForm(c: Context): Promise<CampaignForm> {
   };
   const number = (name: string) => (text(form[name]) ? Number(text(form[name])) : undefined);
   const defaults: Record<string, unknown> = { ...json('defaults_json', 'Other defaults') };
-  for (const field of ['model', 'resolution', 'aspect_ratio']) if (text(form[field])) defaults[field] = text(form[field]);
+  for (const field of ['model', 'resolution', 'aspect_ratio'])
+    if (text(form[field])) defaults[field] = text(form[field]);
   if (number('duration_seconds') !== undefined) defaults.duration_seconds = number('duration_seconds');
-  const fallbacks = text(form.fallback_models).split(/[\s,|]+/).filter(Boolean);
+  const fallbacks = text(form.fallback_models)
+    .split(/[\s,|]+/)
+    .filter(Boolean);
   if (fallbacks.length) defaults.fallback_models = fallbacks;
   const settings: CampaignSettings = {
     ...(Object.keys(defaults).length ? { defaults } : {}),

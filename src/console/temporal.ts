@@ -96,7 +96,11 @@ export interface CampaignListing {
 export async function listCampaigns(videos: VideoClient, limit = 50): Promise<CampaignListing[]> {
   const found: CampaignListing[] = [];
   const query = `WorkflowType = "${WorkflowType.videoCampaign}"`;
+  const seen = new Set<string>();
   for await (const w of videos.client.workflow.list({ query, pageSize: limit })) {
+    // Each run is listed (continue-as-new, a retry of a finished campaign): the newest stands for all.
+    if (seen.has(w.workflowId)) continue;
+    seen.add(w.workflowId);
     found.push({
       id: w.workflowId,
       workflow_status: w.status.name,

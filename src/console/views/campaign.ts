@@ -65,12 +65,16 @@ function chart(byModel: GalleryPage['byModel']): Html {
   const most = Math.max(1, ...byModel.map(([, c]) => Object.values(c).reduce((a, b) => a + (b ?? 0), 0)));
   const bars = byModel.map(
     ([model, counts]) =>
-      h`<div class="bar"><span class="bar-label">${model}</span><span class="track">${ROW_STATUSES.filter((s) => counts[s]).map(
+      h`<div class="bar"><span class="bar-label">${model}</span><span class="track">${ROW_STATUSES.filter(
+        (s) => counts[s],
+      ).map(
         (s) =>
           h`<span class="seg" title="${s}: ${counts[s]}" style="width:${(100 * counts[s]!) / most}%;background:${COLOURS[s]}"></span>`,
       )}</span><span class="bar-count">${Object.values(counts).reduce((a, b) => a + (b ?? 0), 0)}</span></div>`,
   );
-  const legend = ROW_STATUSES.map((s) => h`<span><i style="background:${COLOURS[s]}"></i>${s.replace('_', ' ')}</span>`);
+  const legend = ROW_STATUSES.map(
+    (s) => h`<span><i style="background:${COLOURS[s]}"></i>${s.replace('_', ' ')}</span>`,
+  );
   return h`<figure class="chart" aria-label="Outcomes by model"><figcaption>Outcomes by model</figcaption>${bars}<p class="legend">${legend}</p></figure>`;
 }
 

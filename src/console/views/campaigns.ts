@@ -27,8 +27,8 @@ const select = (name: string, label: string, options: string[], hint?: string) =
 export function newCampaignForm(models: string[]): Html {
   return h`<h1>New campaign</h1>
 <form id="campaign-form" class="card stack" method="post" action="/campaigns" enctype="multipart/form-data" data-fragment="#check-report">
-<label>Manifest <input type="file" name="manifest" accept=".csv,.jsonl,.ndjson" required>
-<small class="muted">CSV with a header of GenerateVideo fields, or JSONL: one request per line.</small></label>
+<div><label>Manifest <input type="file" name="manifest" accept=".csv,.jsonl,.ndjson" required></label>
+<small class="muted">CSV with a header of GenerateVideo fields (lists as <code>a|b</code>), or JSONL: one request per line.</small></div>
 <fieldset><legend>Defaults for every row (a row's own value wins)</legend>
 <div class="grid4">
 ${select('model', 'Model', models)}

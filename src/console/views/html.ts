@@ -10,8 +10,7 @@ export class Html {
   }
 }
 
-export const escapeHtml = (value: unknown) =>
-  String(value ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+export const escapeHtml = (value: unknown) => String(value ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 function render(value: unknown): string {
   if (value instanceof Html) return value.text;

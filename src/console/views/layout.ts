@@ -18,7 +18,7 @@ ${
   options.signedIn === false
     ? ''
     : h`<nav aria-label="main">${link('/', 'Campaigns', 'campaigns')}${link('/campaigns/new', 'New campaign', 'new-campaign')}${link('/videos/new', 'Single video', 'video')}</nav>
-<form method="post" action="/sign-out" class="sign-out"><button type="submit" class="quiet">Sign out</button></form>`
+<form method="post" action="/sign-out" class="sign-out"><button type="submit">Sign out</button></form>`
 }
 </header>
 <main class="page">${body}</main>
