@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { WorkflowNotFoundError } from '@temporalio/client';
+import { spawn } from 'node:child_process';
 import { request } from 'node:http';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,7 +21,7 @@ import { sessionValue, SESSION_COOKIE } from '../src/console/auth';
 import { startConsole, type RunningConsole } from '../src/console';
 import { FolderStore } from '../src/store';
 import { readJsonl } from './helpers/campaigns';
-import { runCli } from './helpers/worker-process';
+import { kill, runCli } from './helpers/worker-process';
 import { eventually, startWorld, type World } from './helpers/world';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -146,6 +147,39 @@ describe('campaign console', () => {
     assert.match(await big.text(), /larger than 1 MiB/);
   });
 
+  test('the console command: configured by environment, refuses to serve beyond loopback without a token', async () => {
+    const refused = await runCli(['console'], {
+      VIDEO_CONSOLE_ADDRESS: '0.0.0.0:0',
+      TEMPORAL_ADDRESS: world.server.address,
+    });
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /VIDEO_CONSOLE_TOKEN is required to serve the console on 0\.0\.0\.0/);
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'console'], {
+      cwd: join(__dirname, '..'),
+      env: {
+        ...process.env,
+        TEMPORAL_ADDRESS: world.server.address,
+        TEMPORAL_NAMESPACE: 'default',
+        VIDEO_STORE: world.storeDir,
+        VIDEO_TASK_QUEUE: world.taskQueue,
+        VIDEO_CONSOLE_ADDRESS: '127.0.0.1:0',
+        VIDEO_CONSOLE_TOKEN: TOKEN,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout!.on('data', (d) => (output += d));
+    child.stderr!.on('data', (d) => (output += d));
+    try {
+      const address = await eventually(() => /console at (http:\S+)/.exec(output)?.[1], 60_000, 'the console up');
+      assert.equal((await fetch(address, { headers: { authorization: `Bearer ${TOKEN}` } })).status, 200);
+      assert.equal((await fetch(address)).status, 401);
+      assert.ok(!output.includes(TOKEN), 'the token is never logged');
+    } finally {
+      await kill(child);
+    }
+  });
+
   test('sign in; a manifest with invalid rows is refused by line and nothing starts', async () => {
     const first = await page.goto(url('/campaigns/new'));
     assert.equal(first?.status(), 401);
@@ -239,6 +273,8 @@ describe('campaign console', () => {
     assert.match(await ready.innerText(), /Ready: 4 valid rows/);
     assert.equal(await ready.locator('.worst-case').innerText(), `${expectedWorst.toLocaleString('en-US')} credits`);
     assert.ok(await notStarted('console-good'), 'Check starts nothing');
+    mkdirSync(join(__dirname, '..', 'docs'), { recursive: true });
+    await page.screenshot({ path: join(__dirname, '..', 'docs', 'console-check.png') });
 
     await page.getByRole('button', { name: 'Start campaign' }).click();
     await page.waitForURL(url('/campaigns/console-good'));
@@ -272,7 +308,6 @@ describe('campaign console', () => {
       { timeout: 30_000 },
     );
     await video.evaluate((v: any) => v.pause());
-    mkdirSync(join(__dirname, '..', 'docs'), { recursive: true });
     await page.screenshot({ path: SCREENSHOT });
 
     const download = page.waitForEvent('download');

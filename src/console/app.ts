@@ -3,6 +3,7 @@
  * origin for changes), then the sign-in form, the assets and the pages.
  */
 import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import type { Catalog } from '../catalog';
 import type { VideoClient } from '../client';
 import type { VideoStore } from '../store/types';
@@ -36,6 +37,10 @@ export interface ConsoleContext extends ConsoleDependencies {
   wantsFragment(c: Context): boolean;
 }
 
+/** The routes that take a manifest (capped by VIDEO_CONSOLE_MAX_UPLOAD_BYTES); every other form is small. */
+const UPLOAD_PATHS = new Set(['/campaigns', '/campaigns/check']);
+const FORM_BYTES = 256 * 1024;
+
 const SECURITY_HEADERS = {
   // Scripts, styles and media from the console only (S3 videos arrive by redirect to https).
   'Content-Security-Policy':
@@ -67,7 +72,7 @@ export function createConsoleApp(deps: ConsoleDependencies): Hono {
   app.get('/assets/console.css', (c) => c.body(CONSOLE_CSS, 200, { 'content-type': 'text/css; charset=utf-8' }));
   app.get('/assets/console.js', (c) => c.body(CONSOLE_JS, 200, { 'content-type': 'text/javascript; charset=utf-8' }));
   app.get('/sign-in', (c) => c.html(signInPage({ next: safeNext(c.req.query('next')) })));
-  app.post('/sign-in', async (c) => {
+  app.post('/sign-in', bodyLimit({ maxSize: 16 * 1024, onError: (c) => c.text('413 too large', 413) }), async (c) => {
     const form = await c.req.parseBody();
     const next = safeNext(form.next);
     if (signIn(c, config.token, String(form.token ?? ''))) return c.redirect(next, 303);
@@ -75,6 +80,9 @@ export function createConsoleApp(deps: ConsoleDependencies): Hono {
   });
 
   app.use(requireToken(config.token));
+  // Forms other than the manifest upload are small: a large body there is refused before it is read.
+  const smallBody = bodyLimit({ maxSize: FORM_BYTES, onError: (c) => c.text('413 the form is too large', 413) });
+  app.use(async (c, next) => (c.req.method === 'POST' && !UPLOAD_PATHS.has(c.req.path) ? smallBody(c, next) : next()));
   app.post('/sign-out', (c) => {
     signOut(c);
     return c.redirect('/sign-in', 303);

@@ -175,7 +175,7 @@ export function addCampaignRoutes(app: Hono, ctx: ConsoleContext): void {
 
   app.get('/campaigns/:id/progress.json', async (c) => {
     const state = await campaignState(videos, c.req.param('id'));
-    return c.json({ ...state, eta: eta(state.progress?.eta_ms) }, state.found ? 200 : 404);
+    return c.json({ ...state, eta: state.open ? eta(state.progress?.eta_ms) : '–' }, state.found ? 200 : 404);
   });
 
   app.get('/campaigns/:id/gallery', async (c) => c.html((await gallery(c.req.param('id'), filterOf(c))).text));

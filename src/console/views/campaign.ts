@@ -37,7 +37,7 @@ ${state.found ? '' : h`<p class="notice">No workflow with this id in Temporal (i
 <p class="progress-text"><span data-field="done">${state.done}</span> of <span data-field="total">${p?.total ?? 0}</span> rows done · <span data-field="percent">${state.percent}</span>%</p>
 <div class="stats">
 ${stat('running', 'running', p?.running)}${stat('succeeded', 'succeeded', p?.succeeded)}${stat('failed', 'failed', p?.failed)}${stat('cancelled', 'cancelled', p?.cancelled)}${stat('skipped', 'skipped', p ? p.skipped + p.skipped_budget : undefined)}
-${stat('credits_spent', 'credits spent', p?.credits_spent)}${stat('credits_reserved', 'credits reserved', p?.credits_reserved)}${stat('rate', 'rows / min', p ? p.rate_per_minute.toFixed(1) : undefined)}${stat('eta', 'ETA', eta(p?.eta_ms))}
+${stat('credits_spent', 'credits spent', p?.credits_spent)}${stat('credits_reserved', 'credits reserved', p?.credits_reserved)}${stat('rate', 'rows / min', p ? p.rate_per_minute.toFixed(1) : undefined)}${stat('eta', 'ETA', state.open ? eta(p?.eta_ms) : '–')}
 </div>
 <form class="actions steer" method="post" data-steer>
 <button type="submit" formaction="${cid(id)}/pause" data-when="running">Pause</button>
