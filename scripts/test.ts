@@ -49,7 +49,7 @@ async function main(): Promise<number> {
   if (cli) process.env.TEMPORAL_CLI_PATH = cli;
   // One run, so the runner's closing lines count every test of both tiers.
   const files = chosen.length ? chosen : [...testFiles('test/unit'), ...testFiles('test')];
-  if (files.some((f) => f.includes('campaign-manifest'))) ensureChromium();
+  if (files.some((f) => f.includes('campaign-manifest') || f.includes('console'))) ensureChromium();
   return runNodeTests(files, ['--test-timeout=900000']);
 }
 

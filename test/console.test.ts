@@ -321,6 +321,14 @@ describe('campaign console', () => {
     assert.equal(csvText.length, 5, 'a header and one line per row');
     assert.match(csvText[0], /^id,i,line,attempt,status/);
 
+    // Filters: by status (and back to all).
+    await page.getByLabel('Status').selectOption('failed');
+    await page.waitForURL(url('/campaigns/console-good?status=failed'));
+    await eventually(async () => (await tiles.count()) === 1, 30_000, 'only the failed tile');
+    assert.equal(await tiles.first().getAttribute('data-id'), 'boat');
+    await page.getByLabel('Status').selectOption('');
+    await page.waitForURL(url('/campaigns/console-good'));
+
     // Retry failed: the finished campaign starts again under its id and the failed row succeeds.
     await page.getByRole('button', { name: 'Retry failed' }).click();
     await eventually(

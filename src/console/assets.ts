@@ -113,7 +113,12 @@ document.addEventListener('click', (event) => {
   if (video) video.paused ? video.play() : video.pause();
 });
 document.addEventListener('change', (event) => {
-  if (event.target.closest && event.target.closest('form.filters')) event.target.form.submit();
+  const form = event.target.closest && event.target.closest('form.filters');
+  if (!form) return;
+  // Only the filters set, from page 1: a short address to share.
+  const params = new URLSearchParams(new FormData(form));
+  for (const [key, value] of [...params]) if (!value) params.delete(key);
+  window.location.href = form.getAttribute('action') + (params.size ? '?' + params : '');
 });
 
 let refresh = () => undefined;
