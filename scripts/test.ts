@@ -52,7 +52,7 @@ async function main(): Promise<number> {
   const files = chosen.length
     ? chosen
     : [...testFiles('test/unit'), ...testFiles('test'), ...testFiles('test/package')];
-  if (files.some((f) => f.includes('campaign-manifest'))) ensureChromium();
+  if (files.some((f) => f.includes('campaign-manifest') || f.includes('console'))) ensureChromium();
   return runNodeTests(files, ['--test-timeout=900000']);
 }
 

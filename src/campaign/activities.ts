@@ -12,7 +12,8 @@ import { withPrices, type Catalog } from '../catalog';
 import { invalidInput } from '../failures';
 import { putText } from '../store';
 import type { VideoStore } from '../store/types';
-import { budgetProblem, checkRow, isRetryable, type CampaignManifest, type CampaignRow } from './input';
+import { checkRows } from './check';
+import { isRetryable, type CampaignManifest, type CampaignRow } from './input';
 import { manifestFormat, readManifest, type RawRow } from './manifest';
 import { renderGallery, type GalleryTile } from './gallery';
 import {
@@ -237,40 +238,18 @@ export function createCampaignActivities(deps: CampaignActivityDependencies) {
       const catalog = withPrices(await deps.catalog(), input.prices);
       const rowsKey = campaignKey(input.campaign_id, 'rows.jsonl');
       const out = lineWriter(rowsKey);
-      const problems: string[] = [];
-      let problemCount = 0;
-      const seen = new Set<string>();
-      let total = 0;
-      const problem = (text: string) => {
-        problemCount += 1;
-        if (problems.length < PROBLEMS_SHOWN) problems.push(text);
-      };
+      let checked: Awaited<ReturnType<typeof checkRows>>;
       try {
-        for await (const raw of sourceRows(input)) {
-          if ('problem' in raw) {
-            problem(raw.problem);
-            continue;
-          }
-          const checked = checkRow(raw.fields, input.defaults, { i: total, line: raw.line });
-          if ('problem' in checked) {
-            problem(checked.problem);
-            continue;
-          }
-          const { row } = checked;
-          if (seen.has(row.id)) problem(`line ${row.line}: duplicate id "${row.id}"`);
-          seen.add(row.id);
-          const refused = budgetProblem(catalog, row, input.budgeted);
-          if (refused) problem(refused);
-          if (problemCount) continue; // keep reading to count every problem, but write nothing more
+        const options = { defaults: input.defaults, catalog, budgeted: input.budgeted, problemsShown: PROBLEMS_SHOWN };
+        checked = await checkRows(sourceRows(input), options, async (row) => {
           await out.write(JSON.stringify(row));
-          total += 1;
-          if (total % 1000 === 0) heartbeat({ rows: total });
-        }
-        if (!problemCount && total === 0) problem('the manifest has no rows');
+          if ((row.i + 1) % 1000 === 0) heartbeat({ rows: row.i + 1 });
+        });
       } catch (error) {
         out.abort(error as Error);
         throw error;
       }
+      const { problems, problem_count: problemCount, valid: total } = checked;
       if (problemCount) {
         out.abort(new Error('invalid manifest'));
         const more = problemCount > problems.length ? ` (and ${problemCount - problems.length} more)` : '';

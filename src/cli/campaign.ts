@@ -1,7 +1,7 @@
 /**
  * `campaign`: start a campaign from a CSV or JSONL manifest (uploaded to the workers' store) and
  * follow it with a progress bar; `campaign status|pause|resume|cancel|retry-failed --id ID` steer a
- * running one. The store is the one the workers use (VIDEO_STORE).
+ * running one; `campaign check --file` checks a manifest without starting anything. The store is the one the workers use (VIDEO_STORE).
  */
 import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
@@ -13,7 +13,9 @@ import { BUILTIN_CATALOG } from '../catalog';
 import { createCampaignActivities } from '../campaign/activities';
 import { campaignKey } from '../campaign/results';
 import type { VideoCampaignInput } from '../campaign/input';
-import { manifestFormat } from '../campaign/manifest';
+import { checkManifest } from '../campaign/check';
+import { manifestFormat, readManifest } from '../campaign/manifest';
+import { catalogFromEnv } from '../console/catalog';
 import { withClient } from './operations';
 import type { CampaignJob, CampaignProgress, CampaignResult } from '../client';
 import { loadWorkerConfig } from '../config';
@@ -139,6 +141,41 @@ export function addCampaignCommands(program: Command): void {
     .action(async (options: StartOptions) => {
       if (!options.file) throw new Error('campaign: --file is required (or use a subcommand: campaign --help)');
       await startFromFile(options);
+    });
+
+  campaign
+    .command('check')
+    .description(
+      'check a manifest with the rules the campaign uses, before spending: problems by line, rows, worst case',
+    )
+    .requiredOption('--file <path>', 'rows.csv or rows.jsonl')
+    .option('--defaults <json>', 'fields every row gets unless it sets them (JSON or @file.json)', json('--defaults'))
+    .option('--concurrency <n>', 'videos generating at once', number)
+    .option('--max-credits <credits>', 'the most the campaign may spend', number)
+    .option('--prices <json>', 'credits per 4 s 720p clip by model, for models without a price', json('--prices'))
+    .option('--json', 'print JSON')
+    .action(async (options: Omit<StartOptions, 'id' | 'wait'> & { json?: boolean }) => {
+      const format = manifestFormat(options.file);
+      if (!format) throw new Error(`${options.file}: a manifest is .csv or .jsonl`);
+      const settings = {
+        ...(options.defaults && { defaults: options.defaults }),
+        ...(options.concurrency && { concurrency: options.concurrency }),
+        ...(options.maxCredits && { max_credits: options.maxCredits }),
+        ...(options.prices && { prices: options.prices }),
+      };
+      const rows = readManifest(createReadStream(options.file), format);
+      const checked = await checkManifest(rows, format, settings, await catalogFromEnv()());
+      const problems = [...checked.settings_problems, ...checked.problems];
+      const count = checked.settings_problems.length + checked.problem_count;
+      if (options.json) console.log(JSON.stringify(checked, null, 2));
+      else if (count) {
+        console.log(`${count} problem(s), ${checked.rows} rows read:`);
+        for (const problem of problems) console.log(`  ${problem}`);
+        if (count > problems.length) console.log(`  (and ${count - problems.length} more)`);
+      } else {
+        console.log(`${checked.rows} rows, all valid; worst case ${checked.worst_case_credits} credits`);
+      }
+      if (count) process.exitCode = 1;
     });
 
   campaign

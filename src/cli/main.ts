@@ -10,6 +10,7 @@ import { DEFAULT_MODEL } from '../catalog';
 import { startSimulator } from '../simulator/server';
 import { runDemo } from './demo';
 import { addCampaignCommands } from './campaign';
+import { addConsoleCommand } from '../console';
 import { addOperationCommands } from './operations';
 import { showProgress } from './progress';
 import { runWorker } from '../worker/run';
@@ -93,6 +94,7 @@ program
 
 addCampaignCommands(program);
 addOperationCommands(program);
+addConsoleCommand(program);
 
 program.parseAsync().catch((error: unknown) => {
   console.error(error instanceof Error ? error.message : error);
