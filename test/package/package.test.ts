@@ -223,6 +223,23 @@ export async function main(): Promise<VideoResult> {
     }
   });
 
+  test('the bin lists its commands', async () => {
+    const { stdout } = await node([join(service, 'node_modules', '.bin', 'durable-video'), '--help'], service);
+    for (const command of [
+      'worker',
+      'console',
+      'demo',
+      'generate',
+      'status',
+      'cancel',
+      'fallback',
+      'campaign',
+      'setup',
+    ]) {
+      assert.match(stdout, new RegExp(`^  ${command}\\b`, 'm'), `durable-video ${command}`);
+    }
+  });
+
   test('npx durable-video worker makes a video that a client script awaits', async () => {
     const store = join(work, 'bin-videos');
     const worker = new Child(
