@@ -3,6 +3,7 @@
  * a clear message at start-up, not a mystery at the first job. The Temporal connection itself comes
  * from @temporalio/envconfig (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TLS, profiles).
  */
+import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { DEFAULT_TASK_QUEUE, DIALECTS } from './contract';
 import { describeIssues } from './failures';
@@ -68,7 +69,7 @@ const WorkerEnv = z
      * A workflow bundle built by `npm run build:workflows`; unset, the worker bundles the workflows as
      * it starts (webpack at start costs about 130 MB of memory the worker keeps, and some seconds).
      */
-    VIDEO_WORKFLOW_BUNDLE: z.string().min(1).optional(),
+    VIDEO_WORKFLOW_BUNDLE: z.string().min(1).refine(existsSync, 'no such file').optional(),
     /** Signs completion callbacks (Standard Webhooks: a whsec_ secret, or any string of 24+ characters). */
     VIDEO_CALLBACK_SECRET: z.string().min(24, 'must be at least 24 characters').optional(),
   })

@@ -22,10 +22,14 @@ export interface WorkerEnvironment {
   stop(): Promise<void>;
   /** One line for the worker's start-up log: which gateway and store (never a key). */
   describe(): string;
+  /** No gateway is configured: the activities talk to the built-in simulator. */
+  simulated: boolean;
 }
 
 export function workerEnvironment(config: WorkerConfig): WorkerEnvironment {
   let simulator: GatewaySimulator | undefined;
+  let starting: Promise<GatewaySimulator> | undefined;
+  let running = 0;
   const simulated = !config.VIDEO_API_BASE_URL;
   const gatewayAt = (baseUrl: string, apiKey: string) =>
     createGateway(config.VIDEO_API_DIALECT, {
@@ -41,6 +45,7 @@ export function workerEnvironment(config: WorkerConfig): WorkerEnvironment {
     : gatewayAt(config.VIDEO_API_BASE_URL!, config.VIDEO_API_KEY!);
   const store = createStore(config.VIDEO_STORE);
   return {
+    simulated,
     dependencies: {
       gateway: gateway ?? deferred('the gateway simulator', () => gateway),
       store,
@@ -52,19 +57,24 @@ export function workerEnvironment(config: WorkerConfig): WorkerEnvironment {
       simulated,
       callbackSecret: config.VIDEO_CALLBACK_SECRET,
     },
+    // One simulator for every worker that runs with this environment, closed when the last one stops.
     async start() {
+      running += 1;
       if (!simulated || simulator) return;
-      simulator = await startSimulator({ queuedMs: 2000, processingMs: 15_000 });
+      simulator = await (starting ??= startSimulator({ queuedMs: 2000, processingMs: 15_000 }));
       gateway = gatewayAt(simulator.url, simulator.apiKey);
     },
     async stop() {
-      await simulator?.close();
+      running -= 1;
+      if (running > 0 || !simulator) return;
+      await simulator.close();
       simulator = undefined;
+      starting = undefined;
     },
     describe() {
       const where = simulated
-        ? `the gateway simulator${simulator ? ` at ${simulator.url}` : ''}`
-        : config.VIDEO_API_BASE_URL;
+        ? `the gateway simulator${simulator ? ` at ${simulator.url}` : ''} (simulated videos, no real gateway)`
+        : withoutCredentials(config.VIDEO_API_BASE_URL!);
       return `${config.VIDEO_API_DIALECT} gateway ${where}, store ${store.describe('')}`;
     },
   };
@@ -80,6 +90,12 @@ function runtimeMetrics(): (event: GatewayRequestEvent) => void {
   return (event) => (record ??= gatewayRequestMetrics(Runtime.instance().metricMeter))(event);
 }
 
+/** A URL for logs: scheme, host and path, never user info or a query (either may carry a key). */
+function withoutCredentials(text: string): string {
+  const url = new URL(text);
+  return `${url.protocol}//${url.host}${url.pathname === '/' ? '' : url.pathname}`;
+}
+
 /**
  * An object made later, when the worker starts (the simulator must be listening to know its URL),
  * standing in for it now so the activities can be built with the worker.
@@ -87,11 +103,14 @@ function runtimeMetrics(): (event: GatewayRequestEvent) => void {
 function deferred<T extends object>(what: string, get: () => T | undefined): T {
   return new Proxy({} as T, {
     get(_target, property) {
+      // Not a thenable (so it can be awaited or resolved as it is) nor anything to inspect by symbol.
+      if (property === 'then' || typeof property === 'symbol') return undefined;
       const real = get();
       if (!real) throw new Error(`${what} is not started yet: activities run only once the worker runs`);
       const value = Reflect.get(real, property, real) as unknown;
       return typeof value === 'function' ? value.bind(real) : value;
     },
+    getPrototypeOf: () => Object.getPrototypeOf(get() ?? {}) as object,
     has: (_target, property) => {
       const real = get();
       return !!real && property in real;

@@ -11,18 +11,20 @@
  */
 import { SimplePlugin } from '@temporalio/plugin';
 import type { NativeConnection, ReplayWorkerOptions, WorkerOptions } from '@temporalio/worker';
-import { createHash } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { createActivities, type ActivityDependencies } from '../activities';
 import { loadWorkerConfig, workerTuning, type WorkerConfig } from '../config';
 import { missingSearchAttributes } from '../operations/search-attributes';
 import { workerTracing, type Tracing } from '../operations/tracing';
-import { prebuiltBundle, WORKFLOWS_PATH } from '../workflow-bundle';
+import {
+  prebuiltBundle,
+  SERVICE_WORKFLOWS_ALIAS,
+  WITH_SERVICE_WORKFLOWS_PATH,
+  WORKFLOWS_PATH,
+} from '../workflow-bundle';
 import { workerEnvironment, type WorkerEnvironment } from './environment';
 
-type WorkflowCodeOptions = Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath' | 'bundlerOptions'>;
+type WorkflowCodeOptions = Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath' | 'bundlerOptions' | 'interceptors'>;
 
 export interface VideoPluginOptions {
   /**
@@ -69,6 +71,12 @@ export class VideoPlugin extends SimplePlugin {
     });
     this.config = config;
     this.environment = environment;
+    if (environment?.simulated) {
+      // Said where it cannot be missed: a service that forgot VIDEO_API_BASE_URL makes fake videos.
+      (settings.warn ?? console.warn)(
+        'durable-video: no VIDEO_API_BASE_URL, so videos are made by the built-in gateway simulator (simulated: true)',
+      );
+    }
     this.dependencies = settings.dependencies ?? environment!.dependencies;
   }
 
@@ -88,28 +96,20 @@ export class VideoPlugin extends SimplePlugin {
     });
     const clash = Object.keys(activities).find((name) => Object.hasOwn(configured.activities ?? {}, name));
     if (clash) throw new Error(`VideoPlugin: the worker already has an activity named "${clash}"`);
-    const tracing = this.settings.tracing && workerTracing(this.settings.tracing);
+    const code = this.workflowCode(configured);
     return {
       // Our defaults first: anything the service set wins.
       ...workerTuning(this.config),
       // Heartbeats (mirror progress, watches) reach the server at least this often, and with them
-      // cancellation; a stopping worker lets running activities finish or heartbeat out.
+      // cancellation; a stopping worker lets running activities finish or heartbeat out, and then
+      // gives up on one that ignores its cancellation.
       maxHeartbeatThrottleInterval: '5s',
       shutdownGraceTime: this.config.VIDEO_WORKER_SHUTDOWN_GRACE,
+      shutdownForceTime: this.config.VIDEO_WORKER_SHUTDOWN_GRACE + 15_000,
       ...configured,
       activities: { ...configured.activities, ...activities },
-      ...(tracing && {
-        sinks: { ...configured.sinks, ...tracing.sinks },
-        interceptors: {
-          ...configured.interceptors,
-          activity: [...(configured.interceptors?.activity ?? []), ...tracing.interceptors.activity!],
-          workflowModules: [
-            ...(configured.interceptors?.workflowModules ?? []),
-            ...tracing.interceptors.workflowModules!,
-          ],
-        },
-      }),
-      ...this.workflowCode(configured),
+      ...this.tracing(configured, 'workflowsPath' in code),
+      ...code,
     };
   }
 
@@ -118,7 +118,11 @@ export class VideoPlugin extends SimplePlugin {
     return { ...super.configureReplayWorker(options), ...this.workflowCode(options) };
   }
 
-  /** Our workflow code, beside the service's own when it has some. */
+  /**
+   * Our workflow code: the prebuilt bundle when the worker names no code of its own and asks nothing
+   * of the bundler (its own workflow interceptors or bundler options would be ignored with a bundle);
+   * otherwise bundled at start, beside the service's own workflows when it has some.
+   */
   private workflowCode(options: WorkflowCodeOptions): Partial<WorkflowCodeOptions> {
     // A service that bundles its own code includes ours in it (`export * from 'durable-video/workflows'`).
     if (options.workflowBundle) return {};
@@ -127,13 +131,15 @@ export class VideoPlugin extends SimplePlugin {
       preloadModules: [...(options.bundlerOptions?.preloadModules ?? []), WORKFLOWS_PATH],
     };
     if (options.workflowsPath) {
+      refuseClashingWorkflows(options.workflowsPath);
       return {
-        workflowsPath: bothWorkflows(options.workflowsPath),
-        bundlerOptions: { ...bundlerOptions, webpackConfigHook: resolvingFromWorker(bundlerOptions.webpackConfigHook) },
+        workflowsPath: WITH_SERVICE_WORKFLOWS_PATH,
+        bundlerOptions: { ...bundlerOptions, webpackConfigHook: aliasing(options.workflowsPath, bundlerOptions) },
       };
     }
+    const asksTheBundler = !!options.bundlerOptions || !!options.interceptors?.workflowModules?.length;
     if (this.config.VIDEO_WORKFLOW_BUNDLE) return { workflowBundle: { codePath: this.config.VIDEO_WORKFLOW_BUNDLE } };
-    if ((this.settings.workflowCode ?? 'prebuilt') === 'prebuilt') {
+    if ((this.settings.workflowCode ?? 'prebuilt') === 'prebuilt' && !asksTheBundler) {
       const prebuilt = prebuiltBundle({ tracing: !!this.settings.tracing });
       if ('path' in prebuilt) return { workflowBundle: { codePath: prebuilt.path } };
       if (!prebuilt.unusable.includes('source checkout')) {
@@ -142,47 +148,77 @@ export class VideoPlugin extends SimplePlugin {
     }
     return { workflowsPath: WORKFLOWS_PATH, bundlerOptions };
   }
+
+  /**
+   * Tracing: activity interceptors and the span exporter sink always; the workflow interceptor module
+   * only when the workflows are bundled at start (the prebuilt tracing bundle has it built in).
+   */
+  private tracing(options: WorkerOptions, bundling: boolean): Partial<WorkerOptions> {
+    if (!this.settings.tracing) return {};
+    const tracing = workerTracing(this.settings.tracing);
+    if (options.sinks && Object.hasOwn(options.sinks, 'exporter')) {
+      throw new Error('VideoPlugin: tracing needs the "exporter" sink, and the worker has one of its own');
+    }
+    return {
+      sinks: { ...options.sinks, ...tracing.sinks },
+      interceptors: {
+        ...options.interceptors,
+        activity: [...(options.interceptors?.activity ?? []), ...tracing.interceptors.activity],
+        workflowModules: [
+          ...(options.interceptors?.workflowModules ?? []),
+          ...(bundling ? tracing.interceptors.workflowModules : []),
+        ],
+      },
+    };
+  }
 }
 
 /**
- * One workflows entry exporting the service's workflows and ours, for the SDK's bundler. Written once
- * per pair of paths into the temporary folder; a workflow name defined by both is refused.
+ * Before the worker starts, refuse a service workflow named like ours, where the service's module
+ * loads outside the workflow sandbox (compiled JavaScript usually does). A module that does not load
+ * here (TypeScript under a loader that is not registered, sandbox-only code) is checked when the
+ * bundle loads instead.
  */
-function bothWorkflows(servicePath: string): string {
-  const dir = join(tmpdir(), 'durable-video-workflows');
-  const file = join(
-    dir,
-    `${createHash('sha256').update(`${servicePath}\0${WORKFLOWS_PATH}`).digest('hex').slice(0, 16)}.js`,
-  );
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(
-    file,
-    [
-      `// Written by durable-video's VideoPlugin: the worker's own workflows and GenerateVideo/VideoCampaign.`,
-      `const service = require(${JSON.stringify(servicePath)});`,
-      `const video = require(${JSON.stringify(WORKFLOWS_PATH)});`,
-      `for (const name of Object.keys(video)) {`,
-      `  if (Object.prototype.hasOwnProperty.call(service, name)) throw new Error('workflow export "' + name + '" is defined by the worker and by durable-video');`,
-      `}`,
-      `module.exports = { ...service, ...video };`,
-      '',
-    ].join('\n'),
-  );
-  return file;
+function refuseClashingWorkflows(servicePath: string): void {
+  let service: Record<string, unknown>;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the service's own module
+    service = require(servicePath) as Record<string, unknown>;
+  } catch {
+    return;
+  }
+  const ours = Object.keys(require(WORKFLOWS_PATH) as Record<string, unknown>);
+  const clash = ours.find((name) => Object.hasOwn(service, name));
+  if (clash) {
+    throw new Error(`VideoPlugin: the worker's workflows (${servicePath}) export "${clash}", a name of durable-video's`);
+  }
 }
 
 /**
- * The combined entry lives in the temporary folder, where webpack would not find the SDK's workflow
- * modules: let it resolve packages from the node_modules that holds the worker's @temporalio/workflow.
+ * The bundler's view of the combined entry: the service's workflows module by its alias, and packages
+ * also from the node_modules that holds the worker's @temporalio/workflow (our entry may sit in
+ * another tree than the service's, e.g. a linked checkout).
  */
-function resolvingFromWorker(
-  hook: NonNullable<WorkerOptions['bundlerOptions']>['webpackConfigHook'],
+function aliasing(
+  servicePath: string,
+  bundlerOptions: NonNullable<WorkerOptions['bundlerOptions']>,
 ): NonNullable<WorkerOptions['bundlerOptions']>['webpackConfigHook'] {
+  const hook = bundlerOptions.webpackConfigHook;
   const nodeModules = dirname(dirname(dirname(require.resolve('@temporalio/workflow/package.json'))));
   return (config) => {
     const configured = hook ? hook(config) : config;
-    const modules = configured.resolve?.modules ?? ['node_modules'];
-    return { ...configured, resolve: { ...configured.resolve, modules: [...modules, nodeModules] } };
+    const alias = configured.resolve?.alias;
+    return {
+      ...configured,
+      resolve: {
+        ...configured.resolve,
+        alias: [
+          ...(Array.isArray(alias) ? alias : Object.entries(alias ?? {}).map(([name, to]) => ({ name, alias: to }))),
+          { name: SERVICE_WORKFLOWS_ALIAS, alias: servicePath, onlyModule: true },
+        ],
+        modules: [...(configured.resolve?.modules ?? ['node_modules']), nodeModules],
+      },
+    };
   };
 }
 

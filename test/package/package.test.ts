@@ -273,7 +273,7 @@ const { VideoPlugin } = require('durable-video/worker');
   const worker = await Worker.create({
     connection,
     taskQueue: process.env.VIDEO_TASK_QUEUE,
-    workflowsPath: require.resolve('./workflows'),
+    ...(process.env.OWN_WORKFLOWS && { workflowsPath: require.resolve(process.env.OWN_WORKFLOWS === 'clash' ? './clash' : './workflows') }),
     activities: { greet: async (name) => 'hello ' + name },
     plugins: [new VideoPlugin({ running: () => console.log('plugin worker running') })],
   });
@@ -282,7 +282,10 @@ const { VideoPlugin } = require('durable-video/worker');
 })().catch((error) => { console.error(error); process.exit(1); });
 `,
     );
-    const worker = new Child(['worker.js'], service, workerEnv('package-plugin', join(work, 'plugin-videos')));
+    const worker = new Child(['worker.js'], service, {
+      ...workerEnv('package-plugin', join(work, 'plugin-videos')),
+      OWN_WORKFLOWS: '1',
+    });
     children.push(worker);
     await worker.waitFor('plugin worker running', 300_000);
     const { stdout } = await node(
@@ -303,6 +306,25 @@ const { VideoPlugin } = require('durable-video/worker');
     const result = await makeVideo('package-plugin');
     assert.equal(result.status, 'succeeded');
     assert.equal(await worker.stop(), 0);
+  });
+
+  test('VideoPlugin alone runs the prebuilt bundle; a service workflow named like ours is refused at start', async () => {
+    const worker = new Child(['worker.js'], service, workerEnv('package-prebuilt', join(work, 'prebuilt-videos')));
+    children.push(worker);
+    await worker.waitFor('plugin worker running');
+    assert.doesNotMatch(worker.output, /bundling the workflows/, 'the prebuilt bundle is used');
+    assert.equal((await makeVideo('package-prebuilt')).status, 'succeeded');
+    assert.equal(await worker.stop(), 0);
+
+    writeFileSync(join(service, 'clash.js'), 'exports.GenerateVideo = async () => "mine";\n');
+    const clash = await node(['worker.js'], service, {
+      ...workerEnv('package-clash', work),
+      OWN_WORKFLOWS: 'clash',
+    }).then(
+      () => assert.fail('a worker whose workflows export GenerateVideo started'),
+      (error: { stderr: string }) => error.stderr,
+    );
+    assert.match(clash, /export "GenerateVideo", a name of durable-video's/);
   });
 
   /** A client script in the service folder: start a video, watch it, await its result. */
