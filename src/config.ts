@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { DEFAULT_TASK_QUEUE, DIALECTS } from './contract';
 import { describeIssues } from './failures';
+import { webhookSecretProblem } from './operations/webhooks';
 
 const flag = z
   .enum(['1', '0', 'true', 'false', 'yes', 'no', ''])
@@ -59,8 +60,14 @@ const WorkerEnv = z
      * it starts (webpack at start costs about 130 MB of memory the worker keeps, and some seconds).
      */
     VIDEO_WORKFLOW_BUNDLE: z.string().min(1).optional(),
-    /** Signs completion callbacks (Standard Webhooks: a whsec_ secret, or any string of 24+ characters). */
-    VIDEO_CALLBACK_SECRET: z.string().min(24, 'must be at least 24 characters').optional(),
+    /** Signs completion callbacks (Standard Webhooks: a whsec_ base64 secret or any string, 24+ key bytes). */
+    VIDEO_CALLBACK_SECRET: z
+      .string()
+      .superRefine((secret, ctx) => {
+        const problem = webhookSecretProblem(secret);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      })
+      .optional(),
   })
   .refine((env) => !env.VIDEO_API_BASE_URL || env.VIDEO_API_KEY, {
     message: 'VIDEO_API_KEY is required when VIDEO_API_BASE_URL is set',
