@@ -6,7 +6,7 @@
 import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { Command } from 'commander';
 import { createInterface } from 'node:readline/promises';
-import { BUILTIN_CATALOG, mergeCatalog } from '../catalog';
+import { BUILTIN_CATALOG, mergeCatalog, modelSpec } from '../catalog';
 import { VideoClient } from '../client';
 import { loadWorkerConfig } from '../config';
 import { WorkflowType } from '../contract';
@@ -181,7 +181,7 @@ export function addOperationCommands(program: Command): void {
           (m) =>
             `${m.id.padEnd(14)} ${m.vendor.padEnd(8)} up to ${m.max_duration_seconds} s  ${m.resolutions.join('/')}` +
             `  ${m.aspect_ratios.join(' ')}  ${m.credits_per_4s_720p ?? '?'} credits/4s 720p` +
-            `${BUILTIN_CATALOG[m.id] ? '' : '  (live only)'}${m.auto_fallback ? '' : '  (never automatic)'}`,
+            `${modelSpec(BUILTIN_CATALOG, m.id) ? '' : '  (live only)'}${m.auto_fallback ? '' : '  (never automatic)'}`,
         ),
       );
     });
