@@ -4,6 +4,7 @@
  * from @temporalio/envconfig (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TLS, profiles).
  */
 import { z } from 'zod';
+import { isLoopbackHost } from './addresses';
 import { DEFAULT_TASK_QUEUE, DIALECTS } from './contract';
 import { describeIssues } from './failures';
 import { webhookSecretProblem } from './operations/webhooks';
@@ -26,6 +27,8 @@ const WorkerEnv = z
     VIDEO_TASK_QUEUE: z.string().min(1).default(DEFAULT_TASK_QUEUE),
     /** Mirror from http:// and loopback URLs: only for the simulator and local development. */
     VIDEO_MIRROR_ALLOW_LOOPBACK: flag,
+    /** Deliver completion callbacks to loopback receivers (http://localhost...): local development only. */
+    VIDEO_CALLBACK_ALLOW_LOOPBACK: flag,
     VIDEO_MIRROR_MAX_BYTES: z.coerce
       .number()
       .int()
@@ -77,6 +80,18 @@ const WorkerEnv = z
 /** The simulator is the embedded default on a developer's machine, never a production worker's. */
 const NO_SIMULATOR_IN_PRODUCTION =
   'VIDEO_API_BASE_URL is required when NODE_ENV=production (without it the worker would serve real traffic with the gateway simulator)';
+/** The API key travels in every request's Authorization header: in production only over TLS. */
+const NO_CLEARTEXT_IN_PRODUCTION =
+  'VIDEO_API_BASE_URL must be https when NODE_ENV=production (http:// would send VIDEO_API_KEY in cleartext); http is allowed to loopback only';
+
+/** Why this configuration may not run in production, or undefined. */
+function productionProblem(config: WorkerConfig): string | undefined {
+  const base = config.VIDEO_API_BASE_URL;
+  if (!base) return NO_SIMULATOR_IN_PRODUCTION;
+  const url = new URL(base);
+  if (url.protocol !== 'https:' && !isLoopbackHost(url.hostname)) return NO_CLEARTEXT_IN_PRODUCTION;
+  return undefined;
+}
 
 export type WorkerConfig = z.output<typeof WorkerEnv>;
 
@@ -114,8 +129,8 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
   );
   const parsed = WorkerEnv.safeParse(relevant);
   if (!parsed.success) throw new ConfigError(`invalid worker configuration: ${describeIssues(parsed.error)}`);
-  if (!parsed.data.VIDEO_API_BASE_URL && env.NODE_ENV === 'production')
-    throw new ConfigError(NO_SIMULATOR_IN_PRODUCTION);
+  const problem = env.NODE_ENV === 'production' ? productionProblem(parsed.data) : undefined;
+  if (problem) throw new ConfigError(problem);
   return parsed.data;
 }
 

@@ -9,7 +9,7 @@ import { createInterface } from 'node:readline/promises';
 import { BUILTIN_CATALOG, mergeCatalog, modelSpec } from '../catalog';
 import { VideoClient } from '../client';
 import { loadWorkerConfig } from '../config';
-import { WorkflowType } from '../contract';
+import { FailureType, WorkflowType } from '../contract';
 import { createGateway, InfraiGateway, type VideoGateway } from '../gateway';
 import { registerSearchAttributes } from '../operations/search-attributes';
 import { failureDetails } from '../workflows/video-failures';
@@ -163,7 +163,11 @@ export function addOperationCommands(program: Command): void {
           if (!(error instanceof WorkflowFailedError)) throw error;
           const cause = error.cause as { type?: string; message?: string } | undefined;
           const details = failureDetails(error.cause);
-          const failure = { type: cause?.type ?? 'Cancelled', message: cause?.message ?? error.message, ...details };
+          const failure = {
+            type: cause?.type ?? FailureType.Cancelled,
+            message: cause?.message ?? error.message,
+            ...details,
+          };
           output(options.json, failure, (f) => [`${f.type}: ${f.message}`]);
           process.exitCode = 1;
         }
