@@ -315,7 +315,9 @@ class VideoLoop {
         return undefined;
       }
       if (decision === 'job_lost') {
-        run.endAttempt('failed', Date.now(), {
+        // A status route that answers 404 may still have the job running (and billing) behind it:
+        // cancel it where the dialect can before the next model is paid for.
+        await abandonUpstream(run, 'failed', {
           type: FailureType.ProviderFailed,
           message: `the gateway lost the job: ${facts.message}`,
         });
