@@ -8,7 +8,7 @@ import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/clie
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { HOSTILE_NAMES } from './helpers/hostile-names';
-import { runCli } from './helpers/worker-process';
+import { runCliAgainst } from './helpers/worker-process';
 import { eventually, failureOf, startWorld, type World } from './helpers/world';
 
 async function workflowTaskFailures(handle: WorkflowHandle): Promise<number> {
@@ -67,15 +67,8 @@ describe('names every object answers to, on every path (infrai)', () => {
           (e: Error) => e instanceof WorkflowUpdateFailedError && /unknown model/.test(e.cause?.message ?? ''),
         );
       }
-      const env = {
-        TEMPORAL_ADDRESS: world.server.address,
-        VIDEO_TASK_QUEUE: world.taskQueue,
-        VIDEO_API_BASE_URL: world.simulator.url,
-        VIDEO_API_KEY: world.simulator.apiKey,
-        VIDEO_API_DIALECT: 'infrai',
-      };
       for (const name of ['constructor', '__proto__', 'toString']) {
-        const refused = await runCli(['fallback', job.workflowId, '--model', name], env);
+        const refused = await runCliAgainst(world, ['fallback', job.workflowId, '--model', name]);
         assert.equal(refused.code, 1, refused.stderr);
         assert.match(refused.stderr, /refused: unknown model/);
       }
