@@ -11,7 +11,6 @@
  */
 import {
   allHandlersFinished,
-  ApplicationFailure,
   CancellationScope,
   condition,
   ContinueAsNew,
@@ -55,6 +54,7 @@ import {
   chainExhausted,
   factsOf,
   isFinal,
+  noUpstreamJob,
   ownFailure,
   videoFailure,
 } from './video-failures';
@@ -140,12 +140,7 @@ async function ended(run: VideoRun, result?: VideoResult): Promise<void> {
 async function firstJobOrFailure(run: VideoRun): Promise<JobSubmitted> {
   await condition(() => !!run.firstJob || !!run.outcome);
   if (run.firstJob) return run.firstJob;
-  const failure = run.outcome?.failure;
-  throw ApplicationFailure.create({
-    type: failure?.type ?? FailureType.ProviderFailed,
-    message: `no upstream job: ${failure?.message ?? run.outcome?.status}`,
-    nonRetryable: true,
-  });
+  throw noUpstreamJob(run.outcome!);
 }
 
 function warnIfRefused(problem: string | undefined): void {
