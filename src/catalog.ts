@@ -20,11 +20,33 @@ export interface ModelSpec {
 
 export type Catalog = Record<string, ModelSpec>;
 
+/**
+ * The spec of a model the catalog lists, or undefined. Model names are untrusted text (inputs,
+ * signals, manifests, the live catalog): `catalog["constructor"]` would answer with Object.prototype's
+ * member, so only the catalog's own entries count. Every lookup by a model name goes through here.
+ */
+export function modelSpec(catalog: Catalog, model: string): ModelSpec | undefined {
+  return Object.hasOwn(catalog, model) ? catalog[model] : undefined;
+}
+
+/**
+ * A catalog object with no prototype, so that assigning any name (even `__proto__`) makes an entry
+ * and never changes the object itself. Catalogs still travel as plain JSON: lookups use modelSpec.
+ */
+function emptyCatalog(): Catalog {
+  return Object.create(null) as Catalog;
+}
+
 export const DEFAULT_MODEL = 'veo-3-1-fast';
 
 const RESOLUTION_ORDER = ['480p', '720p', '1080p', '4k'];
 /** Price multiplier against 720p; an estimate, the invoice is the truth. */
-const RESOLUTION_COST: Record<string, number> = { '480p': 0.75, '720p': 1, '1080p': 1.5, '4k': 3 };
+const RESOLUTION_COST = new Map([
+  ['480p', 0.75],
+  ['720p', 1],
+  ['1080p', 1.5],
+  ['4k', 3],
+]);
 
 export const BUILTIN_CATALOG: Catalog = {
   'veo-3-1-fast': {
@@ -88,10 +110,10 @@ export function unknownModel(model: string, catalog: Catalog, role = 'model'): s
 
 /** Overlay a live catalog on the built-in one: live values win, built-in prices and flags fill gaps. */
 export function mergeCatalog(live: Partial<ModelSpec>[], base: Catalog = BUILTIN_CATALOG): Catalog {
-  const merged: Catalog = { ...base };
+  const merged = Object.assign(emptyCatalog(), base);
   for (const entry of live) {
     if (!entry.id) continue;
-    const known = base[entry.id];
+    const known = modelSpec(base, entry.id);
     merged[entry.id] = {
       id: entry.id,
       vendor: entry.vendor ?? known?.vendor ?? 'unknown',
@@ -113,7 +135,7 @@ export function estimateCredits(
 ): number | null {
   if (spec.credits_per_4s_720p === null) return null;
   const clips = Math.ceil(params.duration_seconds / 4);
-  const multiplier = RESOLUTION_COST[params.resolution] ?? 1;
+  const multiplier = RESOLUTION_COST.get(params.resolution) ?? 1;
   return Math.round(spec.credits_per_4s_720p * clips * multiplier * (params.n ?? 1));
 }
 
@@ -123,9 +145,10 @@ export function estimateCredits(
  */
 export function withPrices(catalog: Catalog, prices: Record<string, number> | undefined): Catalog {
   if (!prices) return catalog;
-  const priced: Catalog = { ...catalog };
+  const priced = Object.assign(emptyCatalog(), catalog);
   for (const [model, credits] of Object.entries(prices)) {
-    if (priced[model]) priced[model] = { ...priced[model], credits_per_4s_720p: credits };
+    const spec = modelSpec(catalog, model);
+    if (spec) priced[model] = { ...spec, credits_per_4s_720p: credits };
   }
   return priced;
 }

@@ -5,9 +5,11 @@
  */
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
+import { isLoopbackHost } from './addresses';
 import { DEFAULT_TASK_QUEUE, DIALECTS } from './contract';
 import { describeIssues } from './failures';
 import { parseDuration } from './duration';
+import { webhookSecretProblem } from './operations/webhooks';
 
 const flag = z
   .enum(['1', '0', 'true', 'false', 'yes', 'no', ''])
@@ -27,6 +29,8 @@ const WorkerEnv = z
     VIDEO_TASK_QUEUE: z.string().min(1).default(DEFAULT_TASK_QUEUE),
     /** Mirror from http:// and loopback URLs: only for the simulator and local development. */
     VIDEO_MIRROR_ALLOW_LOOPBACK: flag,
+    /** Deliver completion callbacks to loopback receivers (http://localhost...): local development only. */
+    VIDEO_CALLBACK_ALLOW_LOOPBACK: flag,
     VIDEO_MIRROR_MAX_BYTES: z.coerce
       .number()
       .int()
@@ -70,8 +74,14 @@ const WorkerEnv = z
      * it starts (webpack at start costs about 130 MB of memory the worker keeps, and some seconds).
      */
     VIDEO_WORKFLOW_BUNDLE: z.string().min(1).refine(existsSync, 'no such file').optional(),
-    /** Signs completion callbacks (Standard Webhooks: a whsec_ secret, or any string of 24+ characters). */
-    VIDEO_CALLBACK_SECRET: z.string().min(24, 'must be at least 24 characters').optional(),
+    /** Signs completion callbacks (Standard Webhooks: a whsec_ base64 secret or any string, 24+ key bytes). */
+    VIDEO_CALLBACK_SECRET: z
+      .string()
+      .superRefine((secret, ctx) => {
+        const problem = webhookSecretProblem(secret);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      })
+      .optional(),
   })
   .refine((env) => !env.VIDEO_API_BASE_URL || env.VIDEO_API_KEY, {
     message: 'VIDEO_API_KEY is required when VIDEO_API_BASE_URL is set',
@@ -81,6 +91,18 @@ const WorkerEnv = z
 /** The simulator is the embedded default on a developer's machine, never a production worker's. */
 const NO_SIMULATOR_IN_PRODUCTION =
   'VIDEO_API_BASE_URL is required when NODE_ENV=production (without it the worker would serve real traffic with the gateway simulator)';
+/** The API key travels in every request's Authorization header: in production only over TLS. */
+const NO_CLEARTEXT_IN_PRODUCTION =
+  'VIDEO_API_BASE_URL must be https when NODE_ENV=production (http:// would send VIDEO_API_KEY in cleartext); http is allowed to loopback only';
+
+/** Why this configuration may not run in production, or undefined. */
+function productionProblem(config: WorkerConfig): string | undefined {
+  const base = config.VIDEO_API_BASE_URL;
+  if (!base) return NO_SIMULATOR_IN_PRODUCTION;
+  const url = new URL(base);
+  if (url.protocol !== 'https:' && !isLoopbackHost(url.hostname)) return NO_CLEARTEXT_IN_PRODUCTION;
+  return undefined;
+}
 
 export type WorkerConfig = z.output<typeof WorkerEnv>;
 
@@ -118,8 +140,8 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
   );
   const parsed = WorkerEnv.safeParse(relevant);
   if (!parsed.success) throw new ConfigError(`invalid worker configuration: ${describeIssues(parsed.error)}`);
-  if (!parsed.data.VIDEO_API_BASE_URL && env.NODE_ENV === 'production')
-    throw new ConfigError(NO_SIMULATOR_IN_PRODUCTION);
+  const problem = env.NODE_ENV === 'production' ? productionProblem(parsed.data) : undefined;
+  if (problem) throw new ConfigError(problem);
   return parsed.data;
 }
 

@@ -22,5 +22,12 @@ export type {
 } from './workflows/messages';
 export { BUILTIN_CATALOG, type Catalog, type ModelSpec } from './catalog';
 export { failureDetails, type VideoFailureDetails } from './workflows/video-failures';
-export { verifyWebhook, signWebhook, WebhookVerificationError, type VideoWebhookEvent } from './operations/webhooks';
+export {
+  verifyWebhook,
+  signWebhook,
+  WebhookSecretError,
+  WebhookVerificationError,
+  type VerifyOptions,
+  type VideoWebhookEvent,
+} from './operations/webhooks';
 export { VIDEO_SEARCH_ATTRIBUTES } from './search-attributes';

@@ -7,6 +7,7 @@
  * workflows/lazy.ts).
  */
 import { z } from 'zod';
+import { callbackUrlProblem } from './addresses';
 import { parseDuration } from './duration';
 import { describeIssues, invalidInput } from './failures';
 import { INPUT_IMAGE_KEY } from './store/types';
@@ -23,12 +24,6 @@ export const MAX_INLINE_IMAGE_BASE64_CHARS = 256 * 1024;
 export function isBase64(text: string): boolean {
   const compact = text.replace(/\r?\n/g, '');
   return compact.length > 0 && compact.length % 4 === 0 && /^[A-Za-z0-9+/]+={0,2}$/.test(compact);
-}
-
-/** http://localhost, 127.x or [::1]: development receivers only. The worker applies the full address rules. */
-function isLoopbackUrl(text: string): boolean {
-  const host = new URL(text).hostname.replace(/^\[|\]$/g, '');
-  return host === 'localhost' || /^127\./.test(host) || host === '::1';
 }
 
 const durationText = (what: string, min: number, max: number) =>
@@ -80,10 +75,10 @@ export const GenerateVideoFields = z
     /** Where the worker POSTs the result when the job ends (Standard Webhooks, signed). */
     callback_url: z
       .url({ protocol: /^https?$/ })
-      .refine(
-        (url) => url.startsWith('https:') || isLoopbackUrl(url),
-        'callback_url must be https (http only to loopback)',
-      )
+      .superRefine((url, ctx) => {
+        const problem = callbackUrlProblem(url);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      })
       .optional(),
     /** The most this video may cost, in the catalog's credits, counting every attempt; absent: no cap. */
     max_credits: z.number().nonnegative().optional(),

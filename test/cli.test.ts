@@ -5,20 +5,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startDevServer, type DevServer } from '../src/dev-server';
-import { runCli } from './helpers/worker-process';
+import { runCliAgainst } from './helpers/worker-process';
 import { eventually, startWorld, type World } from './helpers/world';
 
-/** The command line against this world's Temporal, worker and simulator (infrai unless `env` says otherwise). */
-function cli(world: World, args: string[], env: Record<string, string> = {}) {
-  return runCli(args, {
-    TEMPORAL_ADDRESS: world.server.address,
-    VIDEO_TASK_QUEUE: world.taskQueue,
-    VIDEO_API_BASE_URL: world.simulator.url,
-    VIDEO_API_KEY: world.simulator.apiKey,
-    VIDEO_API_DIALECT: 'infrai',
-    ...env,
-  });
-}
+const cli = runCliAgainst;
 
 describe('operations command line (infrai)', () => {
   let world: World;

@@ -70,6 +70,34 @@ describe('worker configuration: empty and production', () => {
     // On a developer's machine the simulator stays the embedded default.
     assert.equal(loadWorkerConfig({ NODE_ENV: 'development' }).VIDEO_API_BASE_URL, undefined);
   });
+
+  test('NODE_ENV=production refuses an http:// gateway (the key in cleartext) except on loopback', () => {
+    const withGateway = (url: string, NODE_ENV = 'production') =>
+      loadWorkerConfig({ NODE_ENV, VIDEO_API_BASE_URL: url, VIDEO_API_KEY: 'k' });
+    for (const url of ['http://api.infery.ai', 'http://10.0.0.5:8080', 'http://127.0.0.1.evil.example']) {
+      assert.throws(
+        () => withGateway(url),
+        (e: Error) => e instanceof ConfigError && /must be https/.test(e.message),
+        url,
+      );
+      assert.equal(withGateway(url, 'development').VIDEO_API_BASE_URL, url);
+    }
+    for (const url of [
+      'http://127.0.0.1:8080',
+      'http://localhost:8080',
+      'http://[::1]:8080',
+      'https://api.infery.ai',
+    ]) {
+      assert.equal(withGateway(url).VIDEO_API_BASE_URL, url);
+    }
+  });
+
+  test('callbacks to loopback have their own switch, off by default', () => {
+    assert.equal(loadWorkerConfig({}).VIDEO_CALLBACK_ALLOW_LOOPBACK, false);
+    const config = loadWorkerConfig({ VIDEO_MIRROR_ALLOW_LOOPBACK: '1' });
+    assert.equal(config.VIDEO_CALLBACK_ALLOW_LOOPBACK, false, 'the mirror switch does not open callbacks');
+    assert.equal(loadWorkerConfig({ VIDEO_CALLBACK_ALLOW_LOOPBACK: 'true' }).VIDEO_CALLBACK_ALLOW_LOOPBACK, true);
+  });
 });
 
 describe('fleet settings', () => {

@@ -51,6 +51,17 @@ describe('mirror into a folder (infery)', () => {
     });
   }
 
+  test('an SVG thumbnail (script served from our bucket) is not kept; raster thumbnails are', async () => {
+    world.simulator.addFault({ route: 'thumbnail', contentType: 'image/svg+xml' });
+    const job = await world.videos.start({ prompt: 'svg thumbnail', poll_interval: '200ms' });
+    const result = await job.result();
+    assert.equal(result.video.sha256, SAMPLE_SHA, 'the video is what matters');
+    assert.equal(result.thumbnail, undefined);
+    assert.ok(!filesUnder(world.storeDir).some((f) => f.includes(job.workflowId) && f.includes('thumbnail')));
+    const raster = await world.videos.generate({ prompt: 'jpeg thumbnail', poll_interval: '200ms' });
+    assert.equal(raster.thumbnail?.content_type, 'image/jpeg');
+  });
+
   test('the gateway mirror failing (mirror_status "failed") is covered by our own copy', async () => {
     world.simulator.addFault({ route: 'submit', mirrorFailed: true });
     const result = await world.videos.generate({ prompt: 'their mirror failed', poll_interval: '200ms' });

@@ -166,6 +166,26 @@ describe('operating it (infrai)', () => {
     );
   });
 
+  test('a callback_url to a metadata, private or look-alike address is refused at start, before any submit', async () => {
+    const submits = world.simulator.callsTo('submit').length;
+    for (const callback_url of [
+      'https://169.254.169.254/latest/meta-data/',
+      'https://10.1.2.3/hook',
+      'http://127.0.0.1.evil.example/hook',
+    ]) {
+      // Straight to the server, past the client library's own check, as another program would.
+      const handle = await world.client.workflow.start('GenerateVideo', {
+        taskQueue: world.taskQueue,
+        workflowId: `bad-callback-${Math.random().toString(36).slice(2)}`,
+        args: [{ prompt: 'x', callback_url }],
+      });
+      const failure = await failureOf(handle.result());
+      assert.equal(failure.type, 'InvalidInput', callback_url);
+      assert.match(failure.message, /callback_url/);
+    }
+    assert.equal(world.simulator.callsTo('submit').length, submits, 'nothing was paid for');
+  });
+
   test('waitForSubmit: the upstream job id comes back while the job is still queued', async () => {
     world.simulator.configure({ queuedMs: 3000 });
     try {

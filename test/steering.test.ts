@@ -120,6 +120,32 @@ describe('steering a running video (infrai)', () => {
     assert.equal(result.credits_estimated, 80, 'only the submitted job is counted: 40 credits x 2 clips');
   });
 
+  test('a status check answered 404 ends the attempt as lost, cancels that job upstream, then falls back', async () => {
+    slow();
+    const job = await world.videos.start({
+      prompt: 'lost job',
+      poll_interval: '200ms',
+      model: 'veo-3-1-fast',
+      fallback_models: ['wan-2-1'],
+    });
+    const jobId = await jobOf(job, 'processing');
+    world.simulator.addFault({ route: 'status', model: 'veo-3-1-fast', status: 404, times: 3 });
+    const progress = await eventually(
+      async () => {
+        const p = await job.progress();
+        return p.attempts.length === 2 ? p : undefined;
+      },
+      20_000,
+      'the next model',
+    );
+    assert.equal(progress.attempts[0].outcome, 'failed');
+    assert.match(progress.attempts[0].error ?? '', /lost the job/);
+    assert.equal(progress.attempts[0].upstream_cancel, 'cancelled');
+    assert.equal(cancelsOf(jobId).length, 1, 'the job the status route lost was cancelled upstream');
+    await job.cancel('done');
+    await job.result().catch(() => undefined);
+  });
+
   test('automatic fallback on a failed upstream job', async () => {
     world.simulator.addFault({ route: 'submit', model: 'veo-3-1-fast', failJob: 'provider exploded' });
     const job = await world.videos.start({

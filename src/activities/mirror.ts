@@ -7,8 +7,8 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { createHash } from 'node:crypto';
 import { pipeline, Transform } from 'node:stream';
-import { FailureType } from '../contract';
 import type { StoredObject, VideoStore } from '../store/types';
+import { mirrorFailed } from './failures';
 import { DownloadHttpError, redactQuery, safeGet, UnsafeUrlError, type DownloadPolicy } from './safe-download';
 
 export interface MirroredObject extends StoredObject {
@@ -19,17 +19,38 @@ export interface MirroredObject extends StoredObject {
 export interface MirrorSource {
   url: string;
   key: string;
-  /** Content-Type prefix the body must have, e.g. "video/". */
-  expect: string;
+  /** The Content-Types the body may have (VIDEO_CONTENT, THUMBNAIL_CONTENT). */
+  expect: ContentRule;
   /** Asked for a fresh URL once when the first answers 403/404/410 (an expired signed URL). */
   refreshUrl?: () => Promise<string | undefined>;
 }
 
-const EXPIRED_STATUSES = new Set([401, 403, 404, 410]);
-
-function mirrorFailure(message: string, nonRetryable = false): ApplicationFailure {
-  return ApplicationFailure.create({ type: FailureType.MirrorFailed, message, nonRetryable });
+export interface ContentRule {
+  /** What the rule allows, for messages. */
+  name: string;
+  accepts(contentType: string): boolean;
 }
+
+export const VIDEO_CONTENT: ContentRule = { name: 'video/*', accepts: (type) => type.startsWith('video/') };
+
+/**
+ * Thumbnails are served from our own bucket to browsers (the gallery, a service's pages): raster
+ * images only. An `image/svg+xml` can carry script that would run with the bucket's origin.
+ */
+export const RASTER_IMAGE_TYPES: readonly string[] = [
+  'image/png',
+  'image/jpeg',
+  'image/jpg',
+  'image/webp',
+  'image/gif',
+  'image/avif',
+];
+export const THUMBNAIL_CONTENT: ContentRule = {
+  name: RASTER_IMAGE_TYPES.join(', '),
+  accepts: (type) => RASTER_IMAGE_TYPES.includes(type),
+};
+
+const EXPIRED_STATUSES = new Set([401, 403, 404, 410]);
 
 /** sha-256 from `Repr-Digest: sha-256=:BASE64:` (RFC 9530) or the older `Digest: SHA-256=BASE64`. */
 function announcedSha256(headers: Record<string, string | string[] | undefined>): string | undefined {
@@ -59,8 +80,8 @@ export async function mirrorObject(
       response = await safeGet(fresh, policy, signal);
     }
   } catch (error) {
-    if (error instanceof UnsafeUrlError) throw mirrorFailure(error.message, true);
-    if (error instanceof DownloadHttpError) throw mirrorFailure(error.message);
+    if (error instanceof UnsafeUrlError) throw mirrorFailed(error.message, { final: true });
+    if (error instanceof DownloadHttpError) throw mirrorFailed(error.message);
     throw error;
   }
 
@@ -68,18 +89,17 @@ export async function mirrorObject(
     .split(';')[0]
     .trim()
     .toLowerCase();
-  if (!contentType.startsWith(source.expect)) {
+  if (!source.expect.accepts(contentType)) {
     response.destroy();
-    throw mirrorFailure(`${redactQuery(source.url)} has Content-Type "${contentType}", expected ${source.expect}*`);
+    throw mirrorFailed(`${redactQuery(source.url)} has Content-Type "${contentType}", expected ${source.expect.name}`);
   }
   const lengthHeader = response.headers['content-length'];
   const expectedBytes = lengthHeader === undefined ? undefined : Number(lengthHeader);
   if (expectedBytes !== undefined && expectedBytes > policy.maxBytes) {
     response.destroy();
-    throw mirrorFailure(
-      `${redactQuery(source.url)} is ${expectedBytes} bytes, over the ${policy.maxBytes} byte limit`,
-      true,
-    );
+    throw mirrorFailed(`${redactQuery(source.url)} is ${expectedBytes} bytes, over the ${policy.maxBytes} byte limit`, {
+      final: true,
+    });
   }
   const expectedSha = announcedSha256(response.headers);
 
@@ -88,17 +108,18 @@ export async function mirrorObject(
   const check = new Transform({
     transform(chunk: Buffer, _encoding, done) {
       bytes += chunk.length;
-      if (bytes > policy.maxBytes) return done(mirrorFailure(`download exceeded ${policy.maxBytes} bytes`, true));
+      if (bytes > policy.maxBytes)
+        return done(mirrorFailed(`download exceeded ${policy.maxBytes} bytes`, { final: true }));
       hash.update(chunk);
       context.heartbeat({ key: source.key, bytes });
       done(null, chunk);
     },
     flush(done) {
       if (expectedBytes !== undefined && bytes !== expectedBytes) {
-        return done(mirrorFailure(`truncated download: ${bytes} of ${expectedBytes} bytes`));
+        return done(mirrorFailed(`truncated download: ${bytes} of ${expectedBytes} bytes`));
       }
       if (expectedSha && hash.copy().digest('hex') !== expectedSha) {
-        return done(mirrorFailure(`checksum mismatch: the body's sha256 differs from the one the server announced`));
+        return done(mirrorFailed(`checksum mismatch: the body's sha256 differs from the one the server announced`));
       }
       done();
     },
@@ -110,7 +131,7 @@ export async function mirrorObject(
   } catch (error) {
     if (error instanceof ApplicationFailure) throw error;
     if (signal.aborted) throw error;
-    throw mirrorFailure(`download of ${redactQuery(source.url)} failed: ${(error as Error).message}`);
+    throw mirrorFailed(`download of ${redactQuery(source.url)} failed: ${(error as Error).message}`);
   }
   return { ...stored, bytes, sha256: hash.digest('hex'), content_type: contentType };
 }

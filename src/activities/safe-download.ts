@@ -7,7 +7,9 @@ import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
-import ipaddr from 'ipaddr.js';
+import { addressProblem, isLoopbackHost } from '../addresses';
+
+export { addressProblem, isLoopback } from '../addresses';
 
 export interface DownloadPolicy {
   /** Allow http:// and https:// to loopback addresses (the simulator). Never on in production. */
@@ -37,55 +39,6 @@ export class DownloadHttpError extends Error {
   }
 }
 
-/**
- * The IPv4 address an IPv6 address carries, where it carries one: IPv4-mapped (::ffff:a.b.c.d),
- * IPv4-compatible (::a.b.c.d), NAT64 (64:ff9b::/96) and 6to4 (2002:AABB:CCDD::/48). A connection to
- * such an address can reach that IPv4 host, so the IPv4 host is what gets classified.
- */
-function embeddedIpv4(ip: ipaddr.IPv6): ipaddr.IPv4 | undefined {
-  const bytes = ip.toByteArray();
-  const zeros = (from: number, to: number) => bytes.slice(from, to).every((b) => b === 0);
-  const v4 = (at: number) => new ipaddr.IPv4(bytes.slice(at, at + 4));
-  if (ip.isIPv4MappedAddress()) return ip.toIPv4Address();
-  if (
-    ip.range() === 'rfc6052' ||
-    (bytes[0] === 0x00 && bytes[1] === 0x64 && bytes[2] === 0xff && bytes[3] === 0x9b && zeros(4, 12))
-  ) {
-    return v4(12);
-  }
-  if (bytes[0] === 0x20 && bytes[1] === 0x02) return v4(2);
-  // ::a.b.c.d, but not :: and ::1, which are IPv6's own unspecified and loopback addresses.
-  if (zeros(0, 12) && !zeros(12, 15)) return v4(12);
-  return undefined;
-}
-
-/**
- * How an address is classified: the IPv4 host behind it where it embeds one, else itself, by the
- * IANA special-purpose registries ipaddr.js keeps ('unicast' is an ordinary public address).
- */
-function classify(address: string): { range: string } | undefined {
-  if (!ipaddr.isValid(address)) return undefined;
-  const parsed = ipaddr.parse(address);
-  const ip = parsed.kind() === 'ipv6' ? (embeddedIpv4(parsed as ipaddr.IPv6) ?? parsed) : parsed;
-  return { range: ip.range() };
-}
-
-export function isLoopback(address: string): boolean {
-  return classify(address)?.range === 'loopback';
-}
-
-/** Why an address may not be fetched, or undefined when it may. */
-export function addressProblem(address: string, policy: DownloadPolicy): string | undefined {
-  const classified = classify(address);
-  if (!classified) return `unreadable address ${address}`;
-  const { range } = classified;
-  if (range === 'loopback') return policy.allowLoopback ? undefined : `loopback address ${address}`;
-  // Metadata services (169.254.169.254, fd00:ec2::254) are link-local or unique-local; Teredo
-  // (2001::/32) hides its IPv4 host. They and every other special range are refused.
-  if (range !== 'unicast') return `private, link-local or reserved address ${address} (${range})`;
-  return undefined;
-}
-
 /** A DNS lookup that refuses forbidden answers, so the check holds for the connection actually made. */
 function guardedLookup(policy: DownloadPolicy): LookupFunction {
   return (hostname, options, callback) => {
@@ -101,10 +54,7 @@ function guardedLookup(policy: DownloadPolicy): LookupFunction {
 
 function checkUrl(url: URL, policy: DownloadPolicy): void {
   if (url.protocol === 'https:') return;
-  if (url.protocol === 'http:' && policy.allowLoopback) {
-    const host = url.hostname.replace(/^\[|\]$/g, '');
-    if (host === 'localhost' || (isIP(host) && isLoopback(host))) return;
-  }
+  if (url.protocol === 'http:' && policy.allowLoopback && isLoopbackHost(url.hostname)) return;
   throw new UnsafeUrlError(`refusing to fetch ${url.protocol}//${url.host}: only https URLs are mirrored`);
 }
 

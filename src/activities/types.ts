@@ -1,6 +1,12 @@
 /** Activity inputs and outputs: the wire between workflow and activities (JSON, snake_case). */
 import type { Catalog } from '../catalog';
-import type { GatewayCapabilities, GatewayJob, GatewayVideo, SubmitRequest } from '../gateway/types';
+import type {
+  GatewayCapabilities,
+  GatewayJob,
+  GatewayVideo,
+  SubmitRequest,
+  UpstreamCopyResult,
+} from '../gateway/types';
 import type { VideoWebhookEvent } from '../operations/webhooks';
 import type { MirroredObject } from './mirror';
 
@@ -70,15 +76,8 @@ export interface MirrorOutput {
   upstream_copy?: UpstreamCopy;
 }
 
-export interface UpstreamCopy {
-  /** infery: the pinned file (POST /v1/files). */
-  file_id?: string;
-  /** infrai: the retention window set on the job. */
-  retention_days?: number;
-  expires_at?: string;
-  /** Why it could not be made; our own copy is unaffected. */
-  error?: string;
-}
+/** The gateway-side copy asked for, or why it could not be made; our own copy is unaffected. */
+export type UpstreamCopy = UpstreamCopyResult;
 
 export interface CallbackInput {
   url: string;

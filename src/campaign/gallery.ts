@@ -11,6 +11,10 @@ export interface GalleryTile extends CampaignResultRow {
   thumbnail_href?: string;
 }
 
+/**
+ * Every value on the page is escaped, whatever its type says: rows come from manifests and results
+ * files that a person (or a gateway's failure message) wrote, so a status or a count may be anything.
+ */
 const escape = (text: unknown) => String(text ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 const COLOURS: Record<string, string> = {
@@ -22,22 +26,23 @@ const COLOURS: Record<string, string> = {
 };
 
 function chart(tiles: GalleryTile[]): string {
-  const byModel = new Map<string, Record<string, number>>();
+  // Maps, not objects: a status read from a results file may be any text, "__proto__" too.
+  const byModel = new Map<string, Map<string, number>>();
   for (const tile of tiles) {
     const model = tile.model ?? '(not started)';
-    const counts = byModel.get(model) ?? {};
-    counts[tile.status] = (counts[tile.status] ?? 0) + 1;
+    const counts = byModel.get(model) ?? new Map<string, number>();
+    counts.set(tile.status, (counts.get(tile.status) ?? 0) + 1);
     byModel.set(model, counts);
   }
-  const most = Math.max(1, ...[...byModel.values()].map((c) => Object.values(c).reduce((a, b) => a + b, 0)));
+  const most = Math.max(1, ...[...byModel.values()].map((c) => [...c.values()].reduce((a, b) => a + b, 0)));
   const bars = [...byModel.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([model, counts]) => {
-      const segments = ROW_STATUSES.filter((s) => counts[s])
-        .map(
-          (s) =>
-            `<span class="seg" title="${s}: ${counts[s]}" style="width:${(100 * counts[s]) / most}%;background:${COLOURS[s]}"></span>`,
-        )
+      const segments = ROW_STATUSES.filter((s) => counts.get(s))
+        .map((s) => {
+          const count = counts.get(s)!;
+          return `<span class="seg" title="${s}: ${count}" style="width:${(100 * count) / most}%;background:${COLOURS[s]}"></span>`;
+        })
         .join('');
       return `<div class="bar"><span class="label">${escape(model)}</span><span class="track">${segments}</span></div>`;
     })
@@ -47,20 +52,24 @@ function chart(tiles: GalleryTile[]): string {
 }
 
 function tile(row: GalleryTile): string {
-  const credits = `${row.credits} credits`;
-  const caption = `<p class="prompt">${escape(row.prompt)}</p><p class="meta">${escape(row.id)} · ${escape(row.model ?? '')} · ${credits} · <b>${row.status}</b>${row.attempt > 1 ? ` (attempt ${row.attempt})` : ''}</p>`;
+  const credits = `${escape(row.credits)} credits`;
+  const attempt = row.attempt > 1 ? ` (attempt ${escape(row.attempt)})` : '';
+  const caption = `<p class="prompt">${escape(row.prompt)}</p><p class="meta">${escape(row.id)} · ${escape(row.model ?? '')} · ${credits} · <b>${escape(row.status)}</b>${attempt}</p>`;
   if (row.status === 'succeeded' && row.video_href) {
     const poster = row.thumbnail_href ? ` poster="${escape(row.thumbnail_href)}"` : '';
-    return `<figure class="tile ok" data-id="${escape(row.id)}" data-status="${row.status}"><video src="${escape(row.video_href)}"${poster} preload="none" muted playsinline loop onclick="this.paused ? this.play() : this.pause()"></video><figcaption>${caption}</figcaption></figure>`;
+    return `<figure class="tile ok" data-id="${escape(row.id)}" data-status="${escape(row.status)}"><video src="${escape(row.video_href)}"${poster} preload="none" muted playsinline loop onclick="this.paused ? this.play() : this.pause()"></video><figcaption>${caption}</figcaption></figure>`;
   }
   const why = row.failure_type
     ? `<p class="failure"><b>${escape(row.failure_type)}</b> ${escape(row.failure_message ?? '')}</p>`
     : '';
-  return `<figure class="tile ${row.status}" data-id="${escape(row.id)}" data-status="${row.status}"><div class="empty">${row.status}</div><figcaption>${caption}${why}</figcaption></figure>`;
+  const status = escape(row.status);
+  return `<figure class="tile ${status}" data-id="${escape(row.id)}" data-status="${status}"><div class="empty">${status}</div><figcaption>${caption}${why}</figcaption></figure>`;
 }
 
 export function renderGallery(campaignId: string, totals: CampaignTotals, tiles: GalleryTile[]): string {
-  const summary = ROW_STATUSES.map((s) => `<span class="count ${s}">${s}: <b>${totals[s]}</b></span>`).join(' ');
+  const summary = ROW_STATUSES.map((s) => `<span class="count ${s}">${s}: <b>${escape(totals[s])}</b></span>`).join(
+    ' ',
+  );
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Campaign ${escape(campaignId)}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -80,7 +89,7 @@ figcaption{padding:8px}.prompt{margin:0 0 4px;max-height:4.2em;overflow:hidden}.
 </style></head>
 <body>
 <h1>Campaign ${escape(campaignId)}</h1>
-<p class="totals">${totals.rows} rows · ${summary} · <b>${totals.credits}</b> credits (estimated)</p>
+<p class="totals">${escape(totals.rows)} rows · ${summary} · <b>${escape(totals.credits)}</b> credits (estimated)</p>
 ${chart(tiles)}
 <main class="grid">
 ${tiles.map(tile).join('\n')}

@@ -7,7 +7,15 @@
  * store, never in workflow history: the workflow pages through them.
  */
 import { z } from 'zod';
-import { type Catalog, estimateAttempt, fallbackChain, firstModel, unknownModel, withPrices } from '../catalog';
+import {
+  type Catalog,
+  estimateAttempt,
+  fallbackChain,
+  firstModel,
+  modelSpec,
+  unknownModel,
+  withPrices,
+} from '../catalog';
 import { FailureType } from '../contract';
 import { describeIssues } from '../failures';
 import { GenerateVideoRequest, type GenerateVideoInput } from '../request';
@@ -147,9 +155,10 @@ export function worstCase(
   const unpriced: string[] = [];
   const unknown: string[] = [];
   for (const model of chain) {
-    if (!priced[model]) unknown.push(model);
+    const spec = modelSpec(priced, model);
+    if (!spec) unknown.push(model);
     else {
-      const cost = estimateAttempt(priced[model], parsed).credits_estimated;
+      const cost = estimateAttempt(spec, parsed).credits_estimated;
       if (cost === null) unpriced.push(model);
       else credits += cost;
     }

@@ -1,7 +1,7 @@
 /** Look at the gateway itself (VIDEO_API_*): its catalog, and infrai's own job management. */
 import type { Command } from 'commander';
 import { createInterface } from 'node:readline/promises';
-import { BUILTIN_CATALOG, mergeCatalog } from '../catalog';
+import { BUILTIN_CATALOG, mergeCatalog, modelSpec } from '../catalog';
 import { loadWorkerConfig } from '../config';
 import { createGateway, InfraiGateway, type VideoGateway } from '../gateway';
 import { output } from './output';
@@ -33,7 +33,7 @@ export function addGatewayCommands(program: Command): void {
           (m) =>
             `${m.id.padEnd(14)} ${m.vendor.padEnd(8)} up to ${m.max_duration_seconds} s  ${m.resolutions.join('/')}` +
             `  ${m.aspect_ratios.join(' ')}  ${m.credits_per_4s_720p ?? '?'} credits/4s 720p` +
-            `${BUILTIN_CATALOG[m.id] ? '' : '  (live only)'}${m.auto_fallback ? '' : '  (never automatic)'}`,
+            `${modelSpec(BUILTIN_CATALOG, m.id) ? '' : '  (live only)'}${m.auto_fallback ? '' : '  (never automatic)'}`,
         ),
       );
     });

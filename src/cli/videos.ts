@@ -1,7 +1,7 @@
 /** Find, inspect and steer videos on any Temporal (TEMPORAL_* / profiles): status, list, cancel, fallback, result. */
 import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { Command } from 'commander';
-import { WorkflowType } from '../contract';
+import { FailureType, WorkflowType } from '../contract';
 import { failureDetails } from '../workflows/video-failures';
 import { estimatedSpend, type VideoProgress } from '../workflows/messages';
 import { output, withClient } from './output';
@@ -123,7 +123,7 @@ export function addVideoCommands(program: Command): void {
           if (!(error instanceof WorkflowFailedError)) throw error;
           const cause = error.cause as { type?: string; message?: string } | undefined;
           const details = failureDetails(error.cause);
-          const failure = { type: cause?.type ?? 'Cancelled', message: cause?.message ?? error.message, ...details };
+          const failure = { type: cause?.type ?? FailureType.Cancelled, message: cause?.message ?? error.message, ...details };
           output(options.json, failure, (f) => [`${f.type}: ${f.message}`]);
           process.exitCode = 1;
         }

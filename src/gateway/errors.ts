@@ -87,46 +87,48 @@ export function classifyHttpError(
   const { code, message } = errorCode(body);
   const said = excerpt(message ?? body, context.secrets);
   const base = `${context.operation}: HTTP ${status}${code ? ` ${code}` : ''}${said ? `: ${said}` : ''}`;
-  if (status === 401 || status === 403) {
-    return new GatewayError(
-      FailureType.Unauthorized,
-      `${base} (the gateway refused the API key: check VIDEO_API_KEY)`,
-      { retryable: false, status, code },
-    );
-  }
-  if (status === 402) {
-    return new GatewayError(FailureType.InsufficientCredit, base, { retryable: false, status, code });
-  }
-  if (status === 429) {
-    return new GatewayError(FailureType.QuotaExceeded, base, {
-      retryable: true,
-      status,
-      code,
-      retryAfterMs: parseRetryAfter(retryAfter),
-    });
-  }
-  // 409: the idempotency key is in use (a first try still running, or done): the job may exist, so the
-  // same request is retried with the same key, never dropped as bad input.
-  if (status === 409) {
-    return new GatewayError(FailureType.ProviderFailed, `${base} (idempotency key in use)`, {
-      retryable: true,
-      status,
-      code,
-      retryAfterMs: parseRetryAfter(retryAfter),
-    });
-  }
-  if (status >= 400 && status < 500 && status !== 408 && isSafetyRefusal(code, message ?? body)) {
-    return new GatewayError(FailureType.SafetyRefusal, base, { retryable: false, status, code });
-  }
-  if (status >= 400 && status < 500 && status !== 408) {
-    return new GatewayError(FailureType.InvalidInput, base, { retryable: false, status, code });
-  }
-  return new GatewayError(FailureType.ProviderFailed, base, {
-    retryable: true,
+  const { type, retryable, note } = classifyStatus(status, code, message ?? body);
+  return new GatewayError(type, note ? `${base} (${note})` : base, {
+    retryable,
     status,
     code,
-    retryAfterMs: parseRetryAfter(retryAfter),
+    // Retry-After counts only where a retry is made.
+    ...(retryable ? { retryAfterMs: parseRetryAfter(retryAfter) } : {}),
   });
+}
+
+/** What an HTTP status (with the gateway's code and words) means: the table every answer goes through. */
+function classifyStatus(
+  status: number,
+  code: string | undefined,
+  said: string,
+): { type: FailureType; retryable: boolean; note?: string } {
+  if (status === 401 || status === 403) {
+    return {
+      type: FailureType.Unauthorized,
+      retryable: false,
+      note: 'the gateway refused the API key: check VIDEO_API_KEY',
+    };
+  }
+  if (status === 402) return { type: FailureType.InsufficientCredit, retryable: false };
+  if (status === 429) return { type: FailureType.QuotaExceeded, retryable: true };
+  // 409: the idempotency key is in use (a first try still running, or done): the job may exist, so the
+  // same request is retried with the same key, never dropped as bad input.
+  if (status === 409) return { type: FailureType.ProviderFailed, retryable: true, note: 'idempotency key in use' };
+  const refused = status >= 400 && status < 500 && status !== 408;
+  if (refused && isSafetyRefusal(code, said)) return { type: FailureType.SafetyRefusal, retryable: false };
+  if (refused) return { type: FailureType.InvalidInput, retryable: false };
+  return { type: FailureType.ProviderFailed, retryable: true };
+}
+
+/** A request the gateway would refuse, refused before it is sent (never retried). */
+export function invalidRequest(message: string): GatewayError {
+  return new GatewayError(FailureType.InvalidInput, message, { retryable: false });
+}
+
+/** A 2xx answer we cannot read (not JSON, not the schema): the gateway may answer better next time. */
+export function unreadableAnswer(message: string, status: number): GatewayError {
+  return new GatewayError(FailureType.ProviderFailed, message, { retryable: true, status });
 }
 
 /** Resets, DNS failures and our own request time-outs: worth another try. */

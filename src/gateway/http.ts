@@ -4,9 +4,8 @@
  */
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { z } from 'zod';
-import { FailureType } from '../contract';
 import type { RateBudget } from './rate-budget';
-import { classifyHttpError, classifyNetworkError, excerpt, GatewayError } from './errors';
+import { classifyHttpError, classifyNetworkError, excerpt, GatewayError, unreadableAnswer } from './errors';
 
 export interface GatewayHttpOptions {
   baseUrl: string;
@@ -112,20 +111,15 @@ export class GatewayHttp {
     try {
       json = text === '' ? {} : JSON.parse(text);
     } catch {
-      throw new GatewayError(
-        FailureType.ProviderFailed,
+      throw unreadableAnswer(
         `${operation}: HTTP ${status} with a body that is not JSON: ${excerpt(text, secrets)}`,
-        { retryable: true, status },
+        status,
       );
     }
     const parsed = schema.safeParse(json);
     if (!parsed.success) {
       const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
-      throw new GatewayError(
-        FailureType.ProviderFailed,
-        `${operation}: unexpected response (${problems}): ${excerpt(text, secrets)}`,
-        { retryable: true, status },
-      );
+      throw unreadableAnswer(`${operation}: unexpected response (${problems}): ${excerpt(text, secrets)}`, status);
     }
     return parsed.data;
   }

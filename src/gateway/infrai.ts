@@ -3,8 +3,7 @@
  * download_url,set_retention,capabilities}.
  */
 import type { ModelSpec } from '../catalog';
-import { FailureType } from '../contract';
-import { GatewayError } from './errors';
+import { invalidRequest } from './errors';
 import { GatewayHttp, type GatewayHttpOptions } from './http';
 import {
   CancelResponse,
@@ -60,15 +59,11 @@ export class InfraiGateway implements VideoGateway {
 
   submit(request: SubmitRequest, options: CallOptions & { idempotencyKey: string }): Promise<GatewayJob> {
     if ((request.n ?? 1) > 1) {
-      throw new GatewayError(FailureType.InvalidInput, 'the infrai gateway makes one video per job: n must be 1', {
-        retryable: false,
-      });
+      throw invalidRequest('the infrai gateway makes one video per job: n must be 1');
     }
     if (request.image_base64) {
-      throw new GatewayError(
-        FailureType.InvalidInput,
+      throw invalidRequest(
         'the infrai gateway takes a reference image by URL only: send image_url instead of image_base64',
-        { retryable: false },
       );
     }
     return this.generate(
@@ -184,11 +179,7 @@ export class InfraiGateway implements VideoGateway {
   ): Promise<{ job_id: string; retention_days: number; expires_at?: string }> {
     if (!Number.isInteger(days) || days < 1 || days > MAX_RETENTION_DAYS) {
       return Promise.reject(
-        new GatewayError(
-          FailureType.InvalidInput,
-          `retention days must be a whole number from 1 to ${MAX_RETENTION_DAYS}, got ${days}`,
-          { retryable: false },
-        ),
+        invalidRequest(`retention days must be a whole number from 1 to ${MAX_RETENTION_DAYS}, got ${days}`),
       );
     }
     return this.http.request(

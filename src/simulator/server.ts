@@ -219,7 +219,7 @@ export class GatewaySimulator implements SimulatorCore {
     }
     if (typeof fields.prompt !== 'string' || !fields.prompt.trim()) throw badRequest('prompt is required');
     const model = fields.model ?? 'veo-3-1-fast';
-    const spec = SIM_MODELS[model];
+    const spec = Object.hasOwn(SIM_MODELS, model) ? SIM_MODELS[model] : undefined;
     if (!spec) throw badRequest(`unknown model "${model}"`);
     const duration = fields.duration_seconds === undefined ? Math.min(4, spec.max) : Number(fields.duration_seconds);
     if (!(duration > 0) || duration > spec.max)

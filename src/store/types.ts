@@ -50,13 +50,24 @@ export class ObjectTooLargeError extends Error {
 
 /**
  * Object keys from workflow ids: a retry overwrites its own object and never another video's. The id
- * becomes one path segment that cannot climb: `/` and every other unusual character are
- * percent-encoded, and so is a leading dot (which rules out `.` and `..`).
+ * becomes one path segment that cannot climb, and no two ids give the same segment (the encoding is
+ * injective; test/unit/object-key.test.ts decodes it back): letters, digits and `._=-` stay, other
+ * ASCII becomes `%hh`, every other UTF-16 unit `%uhhhh` (a lone surrogate too, which UTF-8 could not
+ * carry), and a leading dot `%2e` (which rules out `.` and `..`). `%` itself is always escaped.
  */
 export function objectKey(workflowId: string, file: string): string {
-  const encode = (c: string) => `%${c.charCodeAt(0).toString(16).padStart(2, '0')}`;
-  const safe = workflowId.replace(/[^A-Za-z0-9._=-]/g, encode).replace(/^\./, encode);
-  return `${safe}/${file}`;
+  return `${encodeKeySegment(workflowId)}/${file}`;
+}
+
+const hex = (code: number, digits: number) => code.toString(16).padStart(digits, '0');
+
+export function encodeKeySegment(id: string): string {
+  const encode = (c: string) => {
+    const code = c.charCodeAt(0);
+    return code < 0x80 ? `%${hex(code, 2)}` : `%u${hex(code, 4)}`;
+  };
+  // No `u` flag: the pattern matches one UTF-16 unit at a time, so a lone surrogate is one unit like any other.
+  return id.replace(/[^A-Za-z0-9._=-]/g, encode).replace(/^\./, encode);
 }
 
 /** Thrown for a key that would leave the store (`..` segments, absolute paths). */

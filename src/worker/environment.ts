@@ -56,6 +56,7 @@ export function workerEnvironment(config: WorkerConfig): WorkerEnvironment {
       upstreamCopy: { pinFile: config.VIDEO_UPSTREAM_PIN, retentionDays: config.VIDEO_UPSTREAM_RETENTION_DAYS },
       simulated,
       callbackSecret: config.VIDEO_CALLBACK_SECRET,
+      callbacks: { allowLoopback: config.VIDEO_CALLBACK_ALLOW_LOOPBACK },
     },
     // One simulator for every worker that runs with this environment, closed when the last one stops.
     async start() {

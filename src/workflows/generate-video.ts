@@ -11,7 +11,6 @@
  */
 import {
   allHandlersFinished,
-  ApplicationFailure,
   CancellationScope,
   condition,
   ContinueAsNew,
@@ -55,6 +54,7 @@ import {
   chainExhausted,
   factsOf,
   isFinal,
+  noUpstreamJob,
   ownFailure,
   videoFailure,
 } from './video-failures';
@@ -140,12 +140,7 @@ async function ended(run: VideoRun, result?: VideoResult): Promise<void> {
 async function firstJobOrFailure(run: VideoRun): Promise<JobSubmitted> {
   await condition(() => !!run.firstJob || !!run.outcome);
   if (run.firstJob) return run.firstJob;
-  const failure = run.outcome?.failure;
-  throw ApplicationFailure.create({
-    type: failure?.type ?? FailureType.ProviderFailed,
-    message: `no upstream job: ${failure?.message ?? run.outcome?.status}`,
-    nonRetryable: true,
-  });
+  throw noUpstreamJob(run.outcome!);
 }
 
 function warnIfRefused(problem: string | undefined): void {
@@ -315,7 +310,9 @@ class VideoLoop {
         return undefined;
       }
       if (decision === 'job_lost') {
-        run.endAttempt('failed', Date.now(), {
+        // A status route that answers 404 may still have the job running (and billing) behind it:
+        // cancel it where the dialect can before the next model is paid for.
+        await abandonUpstream(run, 'failed', {
           type: FailureType.ProviderFailed,
           message: `the gateway lost the job: ${facts.message}`,
         });

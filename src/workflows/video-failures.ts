@@ -126,6 +126,15 @@ export function videoFailure(type: string, message: string, details: VideoFailur
   return ApplicationFailure.create({ type, message, nonRetryable: true, details: [details] });
 }
 
+/** The `waitForSubmit` answer of a run that ended before the gateway gave a job id: its own failure type. */
+export function noUpstreamJob(outcome: { status: string; failure?: { type: string; message: string } }) {
+  return ApplicationFailure.create({
+    type: outcome.failure?.type ?? FailureType.ProviderFailed,
+    message: `no upstream job: ${outcome.failure?.message ?? outcome.status}`,
+    nonRetryable: true,
+  });
+}
+
 /** The details of a GenerateVideo failure (directly, or as the cause of a child or client error). */
 export function failureDetails(error: unknown): VideoFailureDetails | undefined {
   let failure: unknown = error;

@@ -8,7 +8,7 @@
  */
 import type { GatewayCapabilities, GatewayJob } from '../gateway/types';
 import type { MirrorOutput } from '../activities/types';
-import { type Catalog, estimateAttempt, unknownModel } from '../catalog';
+import { type Catalog, estimateAttempt, modelSpec, unknownModel } from '../catalog';
 import { FailureType, type VideoStatus } from '../contract';
 import type { GenerateVideoRequest } from '../request';
 import type { VideoSearchValues } from '../search-attributes';
@@ -244,7 +244,7 @@ export class VideoRun {
     const tried = new Set(this.state.attempts.map((a) => a.model));
     let problem: string | undefined;
     if (this.status === 'mirroring' || this.status === 'succeeded') problem = 'the video is already generated';
-    else if (request.model !== undefined && !this.state.catalog[request.model]) {
+    else if (request.model !== undefined && !modelSpec(this.state.catalog, request.model)) {
       problem = unknownModel(request.model, this.state.catalog);
     } else if (request.model !== undefined && tried.has(request.model))
       problem = `model "${request.model}" was already tried`;
@@ -295,7 +295,10 @@ export class VideoRun {
   }
 
   private estimate(model: string): Pick<Attempt, 'params' | 'adjustments' | 'credits_estimated'> {
-    return estimateAttempt(this.state.catalog[model], this.request);
+    const spec = modelSpec(this.state.catalog, model);
+    // Every model reaching here was checked against the catalog (setup, checkFallback).
+    if (!spec) throw new Error(`model "${model}" is not in the catalog`);
+    return estimateAttempt(spec, this.request);
   }
 
   /** A new attempt on `model`, the request fitted to it; it is live until it ends. */
@@ -382,7 +385,8 @@ export class VideoRun {
   private untilLikelyDoneMs(now: number): number {
     const live = this.live;
     if (!live) return 0;
-    const typicalSeconds = this.state.typical_seconds?.[live.model] ?? TYPICAL_JOB_SECONDS;
+    const learned = this.state.typical_seconds ?? {};
+    const typicalSeconds = Object.hasOwn(learned, live.model) ? learned[live.model] : TYPICAL_JOB_SECONDS;
     return 0.8 * typicalSeconds * 1000 - (now - Date.parse(live.started_at));
   }
 

@@ -4,7 +4,15 @@
  * money is spent, as InvalidInput naming the allowed values.
  */
 import { log, workflowInfo } from '@temporalio/workflow';
-import { capabilityProblems, fallbackChain, firstModel, requestedParams, unknownModel, withPrices } from '../catalog';
+import {
+  capabilityProblems,
+  fallbackChain,
+  firstModel,
+  modelSpec,
+  requestedParams,
+  unknownModel,
+  withPrices,
+} from '../catalog';
 import { invalidInput } from '../failures';
 import type { GenerateVideoRequest } from '../request';
 import { loadCatalog } from './video-activities';
@@ -22,11 +30,12 @@ export async function checkedSetup(
     log.warn('Video search attributes are not registered: run npm run setup:search-attributes');
   if (problem) log.warn('Using the built-in model catalog', { source, problem });
   const model = request.model ?? firstModel(catalog, request.prefer);
-  if (!catalog[model]) throw invalidInput(unknownModel(model, catalog));
+  const spec = modelSpec(catalog, model);
+  if (!spec) throw invalidInput(unknownModel(model, catalog));
   for (const m of request.fallback_models ?? []) {
-    if (!catalog[m]) throw invalidInput(unknownModel(m, catalog, 'fallback model'));
+    if (!modelSpec(catalog, m)) throw invalidInput(unknownModel(m, catalog, 'fallback model'));
   }
-  const problems = capabilityProblems(catalog[model], requestedParams(catalog[model], request));
+  const problems = capabilityProblems(spec, requestedParams(spec, request));
   if ((request.n ?? 1) > 1 && capabilities && !capabilities.multipleVideos) {
     problems.push(`n ${request.n} is not offered by this gateway: it makes one video per job`);
   }

@@ -75,3 +75,15 @@ export function runCli(
   child.stderr!.on('data', (d) => (stderr += d));
   return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
 }
+
+/** The command line against a test world's Temporal, worker and simulator (infrai unless `env` says otherwise). */
+export function runCliAgainst(world: World, args: string[], env: Record<string, string> = {}) {
+  return runCli(args, {
+    TEMPORAL_ADDRESS: world.server.address,
+    VIDEO_TASK_QUEUE: world.taskQueue,
+    VIDEO_API_BASE_URL: world.simulator.url,
+    VIDEO_API_KEY: world.simulator.apiKey,
+    VIDEO_API_DIALECT: 'infrai',
+    ...env,
+  });
+}

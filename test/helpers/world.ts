@@ -123,6 +123,8 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     }),
     store: new FolderStore(storeDir),
     download: { allowLoopback: true },
+    // Tests receive callbacks on loopback, as a developer's machine does (VIDEO_CALLBACK_ALLOW_LOOPBACK).
+    callbacks: { allowLoopback: true },
     catalogTtlMs: 0,
     simulated: true,
   };
