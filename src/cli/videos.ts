@@ -123,7 +123,11 @@ export function addVideoCommands(program: Command): void {
           if (!(error instanceof WorkflowFailedError)) throw error;
           const cause = error.cause as { type?: string; message?: string } | undefined;
           const details = failureDetails(error.cause);
-          const failure = { type: cause?.type ?? FailureType.Cancelled, message: cause?.message ?? error.message, ...details };
+          const failure = {
+            type: cause?.type ?? FailureType.Cancelled,
+            message: cause?.message ?? error.message,
+            ...details,
+          };
           output(options.json, failure, (f) => [`${f.type}: ${f.message}`]);
           process.exitCode = 1;
         }

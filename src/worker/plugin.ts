@@ -190,7 +190,9 @@ function refuseClashingWorkflows(servicePath: string): void {
   const ours = Object.keys(require(WORKFLOWS_PATH) as Record<string, unknown>);
   const clash = ours.find((name) => Object.hasOwn(service, name));
   if (clash) {
-    throw new Error(`VideoPlugin: the worker's workflows (${servicePath}) export "${clash}", a name of durable-video's`);
+    throw new Error(
+      `VideoPlugin: the worker's workflows (${servicePath}) export "${clash}", a name of durable-video's`,
+    );
   }
 }
 
