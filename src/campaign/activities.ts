@@ -8,30 +8,44 @@ import { Context } from '@temporalio/activity';
 import { posix } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import { createInterface } from 'node:readline';
-import { withPrices, type Catalog } from '../catalog';
+import type { Catalog } from '../catalog';
 import { invalidInput } from '../failures';
 import { putText } from '../store';
 import type { VideoStore } from '../store/types';
-import { budgetProblem, checkRow, isRetryable, type CampaignManifest, type CampaignRow } from './input';
+import {
+  budgetProblem,
+  checkRow,
+  isRetryable,
+  PROBLEMS_SHOWN,
+  problemList,
+  type CampaignManifest,
+  type CampaignRow,
+} from './input';
 import { manifestFormat, readManifest, type RawRow } from './manifest';
 import { renderGallery, type GalleryTile } from './gallery';
-import {
-  campaignKey,
-  csvLine,
-  csvRecord,
-  emptyTotals,
-  resultsPartKey,
-  RESULT_COLUMNS,
-  type CampaignResultRow,
-  type CampaignTotals,
-} from './results';
+import { campaignKey, emptyTotals, resultsPartKey, type CampaignResultRow, type CampaignTotals } from './results';
+import { csvHeader, csvRecord } from './results-csv';
+import { notStartedRecord } from '../workflows/campaign-records';
+import { Budget } from '../workflows/budget';
 
 /** A page of rows is read in one range of at most this many bytes, well under Temporal's payload limits. */
 export const PAGE_BYTES = 160 * 1024;
+/** The whole rows in `bytes` (read from `offset` of a rows file), at most `max`, each with its end. */
+export function rowsIn(bytes: Buffer, offset: number, max: number): PagedRow[] {
+  const rows: PagedRow[] = [];
+  let start = 0;
+  while (rows.length < max) {
+    const newline = bytes.indexOf(10, start);
+    if (newline < 0) break; // the rest of the range is part of a row the next read takes whole
+    const row = JSON.parse(bytes.subarray(start, newline).toString('utf8')) as CampaignRow;
+    rows.push({ ...row, end: offset + newline + 1 });
+    start = newline + 1;
+  }
+  return rows;
+}
+
 /** Rows per results part when the rest of a manifest is recorded as not started. */
 const SKIPPED_PER_PART = 500;
-/** How many problems an invalid manifest's failure names. */
-const PROBLEMS_SHOWN = 10;
 
 export interface PrepareCampaignInput {
   campaign_id: string;
@@ -193,19 +207,17 @@ export function createCampaignActivities(deps: CampaignActivityDependencies) {
     return totals;
   }
 
-  /** Rows of a rows file from a byte offset: whole lines only, at most `max_rows`. */
+  /**
+   * Rows of a rows file from a byte offset: whole lines only, at most `max_rows`. A range that ends
+   * inside its first row is read again, wider: a row larger than a range is never taken for the end
+   * of the file (only a short read at the end of the file is).
+   */
   async function page(input: PageInput): Promise<PagedRow[]> {
-    const bytes = await store.readRange(input.key, input.offset, PAGE_BYTES);
-    const rows: PagedRow[] = [];
-    let start = 0;
-    while (rows.length < input.max_rows) {
-      const newline = bytes.indexOf(10, start);
-      if (newline < 0) break; // the rest of the range is part of a row the next page reads whole
-      const row = JSON.parse(bytes.subarray(start, newline).toString('utf8')) as CampaignRow;
-      rows.push({ ...row, end: input.offset + newline + 1 });
-      start = newline + 1;
+    for (let span = PAGE_BYTES; ; span *= 2) {
+      const bytes = await store.readRange(input.key, input.offset, span);
+      const rows = rowsIn(bytes, input.offset, input.max_rows);
+      if (rows.length || bytes.length < span) return rows;
     }
-    return rows;
   }
 
   /** How the page links a stored object: relative to the page in a folder, a fresh URL in S3. */
@@ -234,7 +246,7 @@ export function createCampaignActivities(deps: CampaignActivityDependencies) {
      * manifest fails with InvalidInput naming the first problems by line, and nothing is written.
      */
     async prepareCampaign(input: PrepareCampaignInput): Promise<PreparedCampaign> {
-      const catalog = withPrices(await deps.catalog(), input.prices);
+      const catalog = Budget.priced(await deps.catalog(), input.prices);
       const rowsKey = campaignKey(input.campaign_id, 'rows.jsonl');
       const out = lineWriter(rowsKey);
       const problems: string[] = [];
@@ -273,8 +285,9 @@ export function createCampaignActivities(deps: CampaignActivityDependencies) {
       }
       if (problemCount) {
         out.abort(new Error('invalid manifest'));
-        const more = problemCount > problems.length ? ` (and ${problemCount - problems.length} more)` : '';
-        throw invalidInput(`${problemCount} invalid row(s), nothing was started: ${problems.join('; ')}${more}`);
+        throw invalidInput(
+          `${problemCount} invalid row(s), nothing was started: ${problemList(problems, problemCount)}`,
+        );
       }
       await out.end();
       return { rows_key: rowsKey, total };
@@ -296,19 +309,8 @@ export function createCampaignActivities(deps: CampaignActivityDependencies) {
       for (;;) {
         const rows = await page({ key: input.key, offset, max_rows: SKIPPED_PER_PART });
         if (!rows.length) break;
-        const finished_at = new Date().toISOString();
-        const records = rows.map((row): CampaignResultRow => ({
-          id: row.id,
-          i: row.i,
-          line: row.line,
-          attempt: row.attempt,
-          status: input.status,
-          failure_message: input.reason,
-          credits: 0,
-          attempts: 0,
-          prompt: String(row.request.prompt ?? '').slice(0, 300),
-          finished_at,
-        }));
+        const now = Date.now();
+        const records = rows.map((row) => notStartedRecord(row, input.status, input.reason, now));
         const key = resultsPartKey(input.campaign_id, input.execution_start_ms, input.first_part + parts);
         await writeRecords(key, records);
         parts += 1;
@@ -365,7 +367,7 @@ export function createCampaignActivities(deps: CampaignActivityDependencies) {
       const csv = lineWriter(campaignKey(input.campaign_id, 'results.csv'));
       let scanned: Awaited<ReturnType<typeof scanResults>>;
       try {
-        await csv.write(csvLine(RESULT_COLUMNS));
+        await csv.write(csvHeader());
         scanned = await scanResults(input.campaign_id, async (record) => {
           await jsonl.write(JSON.stringify(record));
           await csv.write(csvRecord(record));

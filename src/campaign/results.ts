@@ -74,17 +74,6 @@ export function resultsPartKey(campaignId: string, executionStartMs: number, par
   return campaignKey(campaignId, `results/parts/${executionStartMs}-${String(part).padStart(7, '0')}.jsonl`);
 }
 
-export function csvLine(values: readonly unknown[]): string {
-  return values
-    .map((value) => {
-      const text = value === undefined || value === null ? '' : String(value);
-      return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-    })
-    .join(',');
-}
-
-export const csvRecord = (record: CampaignResultRow) => csvLine(RESULT_COLUMNS.map((c) => record[c]));
-
 export interface CampaignTotals {
   /** Rows with a result (the latest attempt of each counts). */
   rows: number;
