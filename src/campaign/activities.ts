@@ -21,7 +21,7 @@ import {
   type CampaignManifest,
   type CampaignRow,
 } from './input';
-import { manifestFormat, readManifest, type RawRow } from './manifest';
+import { DEFAULT_MANIFEST_LIMITS, manifestFormat, readManifest, type ManifestLimits, type RawRow } from './manifest';
 import { renderGallery, type GalleryTile } from './gallery';
 import { campaignKey, emptyTotals, resultsPartKey, type CampaignResultRow, type CampaignTotals } from './results';
 import { csvHeader, csvRecord } from './results-csv';
@@ -121,11 +121,32 @@ export interface CampaignActivityDependencies {
   catalog: () => Promise<Catalog>;
   /** Outside a worker (the command line's `status --gallery`) there is no activity to heartbeat. */
   heartbeat?: (details?: unknown) => void;
+  /** Caps on a manifest's lines and records (DEFAULT_MANIFEST_LIMITS unless given). */
+  manifestLimits?: Partial<ManifestLimits>;
+  /** The clock heartbeats are timed by (tests pass their own). */
+  now?: () => number;
 }
+
+/** How often long reads of a manifest or of results heartbeat, whatever the rows are. */
+const HEARTBEAT_EVERY_MS = 1000;
 
 export function createCampaignActivities(deps: CampaignActivityDependencies) {
   const { store } = deps;
-  const heartbeat = deps.heartbeat ?? ((details?: unknown) => Context.current().heartbeat(details));
+  const sendHeartbeat = deps.heartbeat ?? ((details?: unknown) => Context.current().heartbeat(details));
+  const now = deps.now ?? Date.now;
+  const limits: ManifestLimits = { ...DEFAULT_MANIFEST_LIMITS, ...deps.manifestLimits };
+  /**
+   * A heartbeat for one activity call, sent at most every HEARTBEAT_EVERY_MS however often it is
+   * called: for every row, valid or not, so a large manifest of bad rows fails instead of timing out.
+   */
+  const pacedHeartbeat = () => {
+    let lastBeat = Number.NEGATIVE_INFINITY;
+    return (details?: unknown) => {
+      if (now() - lastBeat < HEARTBEAT_EVERY_MS) return;
+      lastBeat = now();
+      sendHeartbeat(details);
+    };
+  };
 
   /** The manifest's rows with line numbers, from the store or inline. */
   async function* sourceRows(input: PrepareCampaignInput): AsyncGenerator<RawRow> {
@@ -149,7 +170,7 @@ export function createCampaignActivities(deps: CampaignActivityDependencies) {
     } catch (error) {
       throw invalidInput(`manifest ${uri} cannot be read: ${(error as Error).message}`);
     }
-    yield* readManifest(stream, format);
+    yield* readManifest(stream, format, limits);
   }
 
   /** Writes lines to `key` as they come; nothing appears unless `end` is reached. */
@@ -177,6 +198,7 @@ export function createCampaignActivities(deps: CampaignActivityDependencies) {
 
   /** Every result record written so far, part by part, in the order they were written. */
   async function* resultRecords(campaignId: string): AsyncGenerator<CampaignResultRow> {
+    const heartbeat = pacedHeartbeat();
     for (const key of await store.list(campaignKey(campaignId, 'results/parts/'))) {
       for await (const line of createInterface({ input: await store.open(key), crlfDelay: Infinity })) {
         if (line.trim()) yield JSON.parse(line) as CampaignResultRow;
@@ -246,6 +268,7 @@ export function createCampaignActivities(deps: CampaignActivityDependencies) {
      * manifest fails with InvalidInput naming the first problems by line, and nothing is written.
      */
     async prepareCampaign(input: PrepareCampaignInput): Promise<PreparedCampaign> {
+      const heartbeat = pacedHeartbeat();
       const catalog = Budget.priced(await deps.catalog(), input.prices);
       const rowsKey = campaignKey(input.campaign_id, 'rows.jsonl');
       const out = lineWriter(rowsKey);
@@ -259,6 +282,7 @@ export function createCampaignActivities(deps: CampaignActivityDependencies) {
       };
       try {
         for await (const raw of sourceRows(input)) {
+          heartbeat({ line: raw.line, rows: total, problems: problemCount });
           if ('problem' in raw) {
             problem(raw.problem);
             continue;
@@ -276,7 +300,6 @@ export function createCampaignActivities(deps: CampaignActivityDependencies) {
           if (problemCount) continue; // keep reading to count every problem, but write nothing more
           await out.write(JSON.stringify(row));
           total += 1;
-          if (total % 1000 === 0) heartbeat({ rows: total });
         }
         if (!problemCount && total === 0) problem('the manifest has no rows');
       } catch (error) {
@@ -303,6 +326,7 @@ export function createCampaignActivities(deps: CampaignActivityDependencies) {
 
     /** Records every row from `offset` on as not started (a cancelled campaign); returns the parts used. */
     async skipCampaignRows(input: SkipRowsInput): Promise<{ parts: number; count: number }> {
+      const heartbeat = pacedHeartbeat();
       let offset = input.offset;
       let parts = 0;
       let count = 0;
@@ -341,7 +365,9 @@ export function createCampaignActivities(deps: CampaignActivityDependencies) {
         } catch (error) {
           throw invalidInput(`this campaign has no rows to retry (${(error as Error).message})`);
         }
+        const heartbeat = pacedHeartbeat();
         for await (const line of createInterface({ input: rows, crlfDelay: Infinity })) {
+          heartbeat({ rows: rowsTotal });
           if (!line.trim()) continue;
           rowsTotal += 1;
           const row = JSON.parse(line) as CampaignRow;
