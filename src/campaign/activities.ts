@@ -351,9 +351,12 @@ export function createCampaignActivities(deps: CampaignActivityDependencies) {
      */
     async collectRetryRows(input: RetryRowsInput): Promise<RetryRows> {
       const { latest, credits } = await scanResults(input.campaign_id);
-      const retry = new Map<number, number>();
+      const retry = new Map<number, Pick<CampaignRow, 'attempt' | 'mirror'>>();
       for (const record of latest.values()) {
-        if (record.status === 'failed' && isRetryable(record.failure_type)) retry.set(record.i, record.attempt + 1);
+        if (record.status !== 'failed' || !isRetryable(record.failure_type)) continue;
+        // A video made but not mirrored is mirrored again from its job before anything is paid.
+        const mirror = record.finished_job_id ? { job_id: record.finished_job_id, model: record.model } : undefined;
+        retry.set(record.i, { attempt: record.attempt + 1, ...(mirror ? { mirror } : {}) });
       }
       const out = lineWriter(input.retry_key);
       let total = 0;
@@ -371,9 +374,9 @@ export function createCampaignActivities(deps: CampaignActivityDependencies) {
           if (!line.trim()) continue;
           rowsTotal += 1;
           const row = JSON.parse(line) as CampaignRow;
-          const attempt = retry.get(row.i);
-          if (attempt === undefined) continue;
-          await out.write(JSON.stringify({ ...row, attempt }));
+          const again = retry.get(row.i);
+          if (again === undefined) continue;
+          await out.write(JSON.stringify({ ...row, ...again }));
           total += 1;
         }
       } catch (error) {

@@ -74,6 +74,8 @@ export interface CampaignRow {
   attempt: number;
   /** What the row's GenerateVideo child is started with: the row over the defaults. */
   request: GenerateVideoInput;
+  /** A retry of a row whose video exists upstream: mirror it from this job before paying again. */
+  mirror?: { job_id: string; model?: string };
 }
 
 /** Check one row merged over the defaults; a problem names the line, and the id where there is one. */

@@ -23,6 +23,11 @@ export interface CampaignResultRow {
   failure_message?: string;
   model?: string;
   job_id?: string;
+  /**
+   * A failed row whose video was made but is not in our store (its mirror failed, or it ran out of
+   * time mirroring): the finished upstream job a retry mirrors from, for nothing, while the gateway has it.
+   */
+  finished_job_id?: string;
   video_uri?: string;
   video_url?: string;
   thumbnail_uri?: string;

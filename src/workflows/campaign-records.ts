@@ -9,6 +9,7 @@ import type { CampaignRow } from '../campaign/input';
 import type { CampaignResultRow, RowStatus } from '../campaign/results';
 import { estimatedSpend, type Attempt, type VideoResult } from './messages';
 import { failureDetails } from './video-failures';
+import type { Remirrored } from './video-campaign-remirror';
 
 /** The part of a result record every outcome shares. */
 export function recordBase(row: CampaignRow, workflowId: string | undefined, now: number) {
@@ -54,6 +55,8 @@ export function failedRecord(
   const paid = attempts.filter((a) => a.job_id);
   const last = paid[paid.length - 1] ?? attempts[attempts.length - 1];
   const status: RowStatus = cancelled || failure?.type === FailureType.Cancelled ? 'cancelled' : 'failed';
+  // Set only where the video exists upstream but not in our store (see VideoFailureDetails.job_id).
+  const finished = failureDetails(cause)?.job_id;
   return {
     ...recordBase(row, workflowId, now),
     status,
@@ -61,9 +64,28 @@ export function failedRecord(
     failure_message: (cause as Error | undefined)?.message ?? String(error),
     ...(last?.model ? { model: last.model } : {}),
     ...(last?.job_id ? { job_id: last.job_id } : {}),
+    ...(finished ? { finished_job_id: finished } : {}),
     credits: estimatedSpend(attempts),
     attempts: attempts.length,
   };
+}
+
+/** A retried row mirrored again from its finished upstream job: nothing new was paid. */
+export function remirroredRecord(row: CampaignRow, workflowId: string, mirrored: Remirrored, now: number) {
+  const videos = mirrored.videos ?? [mirrored.video];
+  return {
+    ...recordBase(row, workflowId, now),
+    status: 'succeeded' as const,
+    ...(mirrored.model ? { model: mirrored.model } : {}),
+    job_id: mirrored.job_id,
+    video_uri: mirrored.video.uri,
+    video_url: mirrored.video.url,
+    ...(mirrored.thumbnail ? { thumbnail_uri: mirrored.thumbnail.uri, thumbnail_url: mirrored.thumbnail.url } : {}),
+    sha256: mirrored.video.sha256,
+    bytes: videos.reduce((sum, v) => sum + v.bytes, 0),
+    credits: 0,
+    attempts: 0,
+  } satisfies CampaignResultRow;
 }
 
 /** A row that never started: skipped for the budget, or because the campaign was cancelled first. */

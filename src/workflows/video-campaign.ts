@@ -12,8 +12,10 @@
 import {
   ApplicationFailure,
   CancellationScope,
+  ChildWorkflowFailure,
   condition,
   continueAsNew,
+  executeChild,
   isCancellation,
   ParentClosePolicy,
   setHandler,
@@ -38,11 +40,12 @@ import {
   campaignRetryFailedSignal,
   type CampaignResult,
 } from './campaign-messages';
-import { failedRecord, skippedForBudget, succeededRecord } from './campaign-records';
+import { failedRecord, remirroredRecord, skippedForBudget, succeededRecord } from './campaign-records';
 import { GenerateVideo } from './generate-video';
 import { campaignInput } from './lazy';
 import { loadCatalog, searchAttributesRegistered } from './video-activities';
 import { onePart, wholeFile } from './video-campaign-activities';
+import { RemirrorFinishedJob, UPSTREAM_GONE, type RemirrorInput } from './video-campaign-remirror';
 import { ownFailure } from './video-failures';
 
 /** Small campaigns list every row's result in the workflow result too. */
@@ -181,19 +184,16 @@ class CampaignLoop {
 
   /** Start one row's video; not awaited, so the window fills in one workflow task. */
   private async launch(row: PagedRow, reserved: number): Promise<void> {
-    const workflowId = childWorkflowId(this.campaignId, row.id, row.attempt);
     this.book.launched(row, reserved);
+    if (row.mirror && (await this.remirroring(row, row.mirror))) return;
+    const workflowId = childWorkflowId(this.campaignId, row.id, row.attempt);
     const ended = (error: unknown) => failedRecord(row, workflowId, error, Date.now(), isCancellation(error));
     try {
       const child = await this.children.run(() =>
         startChild(GenerateVideo, {
-          workflowId,
+          ...this.childOptions(workflowId),
           args: [childRequest(row.request, this.book.budget, reserved, this.config.prices)],
-          // A terminated campaign still cancels its children, and they their upstream jobs.
-          parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
           staticSummary: `${row.request.model ?? 'default model'}: ${String(row.request.prompt).slice(0, 100)}`,
-          // Campaigns share the workers fairly: each is a fairness key of its own.
-          priority: { fairnessKey: this.campaignId },
         }),
       );
       void this.children
@@ -205,6 +205,37 @@ class CampaignLoop {
     } catch (error) {
       this.recordEnd(ended(error));
     }
+  }
+
+  /**
+   * A retried row whose video exists upstream is mirrored again from that job, for nothing. True when
+   * that settled the row (mirrored, failed again, cancelled); false when the gateway no longer has
+   * the job, and only a new one (paid) can make the video.
+   */
+  private async remirroring(row: PagedRow, from: RemirrorInput): Promise<boolean> {
+    const workflowId = `${childWorkflowId(this.campaignId, row.id, row.attempt)}/mirror`;
+    try {
+      const mirrored = await this.children.run(() =>
+        executeChild(RemirrorFinishedJob, { ...this.childOptions(workflowId), args: [from] }),
+      );
+      this.recordEnd(remirroredRecord(row, workflowId, mirrored, Date.now()));
+    } catch (error) {
+      const cancelled = isCancellation(error);
+      const cause = error instanceof ChildWorkflowFailure ? error.cause : undefined;
+      if (!cancelled && cause instanceof ApplicationFailure && cause.type === UPSTREAM_GONE) return false;
+      this.recordEnd(failedRecord(row, workflowId, error, Date.now(), cancelled));
+    }
+    return true;
+  }
+
+  private childOptions(workflowId: string) {
+    return {
+      workflowId,
+      // A terminated campaign still cancels its children, and they their upstream jobs.
+      parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+      // Campaigns share the workers fairly: each is a fairness key of its own.
+      priority: { fairnessKey: this.campaignId },
+    };
   }
 
   /** Wait for the window to drain; false when the campaign was cancelled meanwhile. */
