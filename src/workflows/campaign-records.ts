@@ -25,20 +25,27 @@ export function recordBase(row: CampaignRow, workflowId: string | undefined, now
 }
 
 export function succeededRecord(row: CampaignRow, workflowId: string, result: VideoResult, now: number) {
-  const videos = result.videos ?? [result.video];
   return {
     ...recordBase(row, workflowId, now),
-    status: 'succeeded' as const,
-    model: result.model,
-    job_id: result.job_id,
-    video_uri: result.video.uri,
-    video_url: result.video.url,
-    ...(result.thumbnail ? { thumbnail_uri: result.thumbnail.uri, thumbnail_url: result.thumbnail.url } : {}),
-    sha256: result.video.sha256,
-    bytes: videos.reduce((sum, v) => sum + v.bytes, 0),
+    ...storedVideo(result),
     credits: estimatedSpend(result.attempts),
     attempts: result.attempts.length,
   } satisfies CampaignResultRow;
+}
+
+/** What a succeeded row records of its job and the videos mirrored from it. */
+function storedVideo(stored: Remirrored) {
+  const videos = stored.videos ?? [stored.video];
+  return {
+    status: 'succeeded' as const,
+    ...(stored.model ? { model: stored.model } : {}),
+    job_id: stored.job_id,
+    video_uri: stored.video.uri,
+    video_url: stored.video.url,
+    ...(stored.thumbnail ? { thumbnail_uri: stored.thumbnail.uri, thumbnail_url: stored.thumbnail.url } : {}),
+    sha256: stored.video.sha256,
+    bytes: videos.reduce((sum, v) => sum + v.bytes, 0),
+  };
 }
 
 /** A child that failed or was cancelled, with what its paid attempts cost. */
@@ -72,17 +79,9 @@ export function failedRecord(
 
 /** A retried row mirrored again from its finished upstream job: nothing new was paid. */
 export function remirroredRecord(row: CampaignRow, workflowId: string, mirrored: Remirrored, now: number) {
-  const videos = mirrored.videos ?? [mirrored.video];
   return {
     ...recordBase(row, workflowId, now),
-    status: 'succeeded' as const,
-    ...(mirrored.model ? { model: mirrored.model } : {}),
-    job_id: mirrored.job_id,
-    video_uri: mirrored.video.uri,
-    video_url: mirrored.video.url,
-    ...(mirrored.thumbnail ? { thumbnail_uri: mirrored.thumbnail.uri, thumbnail_url: mirrored.thumbnail.url } : {}),
-    sha256: mirrored.video.sha256,
-    bytes: videos.reduce((sum, v) => sum + v.bytes, 0),
+    ...storedVideo(mirrored),
     credits: 0,
     attempts: 0,
   } satisfies CampaignResultRow;
