@@ -48,7 +48,10 @@ const GROUPS: [string[], () => Promise<void>][] = [
   [['happy-path-activity', 'fallback-on-quota', 'cancel-signal', 'fallback-update', 'fallback-signal'], infrai],
   [['outage-and-unfamiliar-status', 'submit-conflict'], faults],
   [['continue-as-new'], continuedAsNew],
-  [['campaign-budgeted', 'campaign-steered', 'campaign-manifest'], campaigns],
+  [
+    ['campaign-budgeted', 'campaign-steered', 'campaign-manifest', 'campaign-remirror', 'remirror-finished-job'],
+    campaigns,
+  ],
 ];
 
 async function main(): Promise<void> {
@@ -173,7 +176,10 @@ async function continuedAsNew(): Promise<void> {
   }
 }
 
-/** VideoCampaign: a budget (one row skipped for it), every signal, and a manifest in the store. */
+/**
+ * VideoCampaign: a budget (one row skipped for it), every signal, a manifest in the store, and a
+ * retry that mirrors a made but unmirrored video again (RemirrorFinishedJob).
+ */
 async function campaigns(): Promise<void> {
   const world = await startWorld({ dialect: 'infrai', simulator: { queuedMs: 200, processingMs: 600 } });
   try {
@@ -218,6 +224,18 @@ async function campaigns(): Promise<void> {
       'campaign-manifest',
       await world.videos.startCampaign({ manifest: { uri: manifest.uri }, defaults: { poll_interval: '200ms' } }),
     );
+
+    world.simulator.addFault({ route: 'video', redirectTo: 'http://169.254.169.254/latest/meta-data/', times: 1 });
+    const unmirrored = await world.videos.startCampaign({
+      videos: rows(1, 'remirror'),
+      defaults: { poll_interval: '200ms', model: 'wan-2-1' },
+    });
+    await unmirrored.result();
+    const retried = await unmirrored.retryFailed();
+    await record(world, 'campaign-remirror', retried);
+    const [child] = (await retried.result()).videos ?? [];
+    if (child?.workflow_id)
+      await record(world, 'remirror-finished-job', world.client.workflow.getHandle(child.workflow_id));
   } finally {
     await world.close();
   }

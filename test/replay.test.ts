@@ -22,7 +22,7 @@ describe('replay of recorded histories', () => {
 
   test('every workflow type, message and poll mode is recorded', () => {
     const seen = (pattern: RegExp) => pattern.test(all);
-    for (const type of ['GenerateVideo', 'VideoCampaign']) {
+    for (const type of ['GenerateVideo', 'VideoCampaign', 'RemirrorFinishedJob']) {
       assert.ok(seen(new RegExp(`"workflowType": \\{\\s*"name": "${type}"`)), `a ${type} history`);
     }
     for (const signal of ['cancel', 'fallback', 'pause', 'resume', 'retry_failed']) {
