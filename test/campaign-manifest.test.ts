@@ -190,6 +190,31 @@ describe('VideoCampaign from a manifest (infrai)', () => {
     }
   });
 
+  test('command line: a reused --id with other rows is refused, and no manifest is overwritten', async () => {
+    const id = `campaign-reuse-${Date.now()}`;
+    const upload = (name: string, prompt: string) =>
+      writeCsv(join(world.storeDir, 'upload', name), [{ id: 'only', prompt, model: 'wan-2-1' }]);
+    const first = upload('first.csv', 'reused id row, first file');
+    const second = upload('second.csv', 'reused id row, second file');
+    const started = await cli(['campaign', '--file', first, '--id', id, '--no-wait']);
+    assert.equal(started.code, 0, started.stderr);
+    const again = await cli(['campaign', '--file', first, '--id', id, '--no-wait']);
+    assert.equal(again.code, 0, `the same rows again name the same campaign: ${again.stderr}`);
+    const reused = await cli(['campaign', '--file', second, '--id', id, '--no-wait']);
+    assert.equal(reused.code, 1);
+    assert.match(reused.stderr, /already exists with other rows/);
+    const result = await world.videos.campaign(id).result();
+    assert.equal(
+      result.videos![0].prompt,
+      'reused id row, first file',
+      'the campaign ran the rows it was started with',
+    );
+    const input = (await world.videos.campaign(id).handle.fetchHistory()).events![0]
+      .workflowExecutionStartedEventAttributes!.input!.payloads![0].data!;
+    const manifest = JSON.parse(Buffer.from(input).toString('utf8')).manifest.uri as string;
+    assert.match(readFileSync(fileURLToPath(manifest), 'utf8'), /first file/, 'its manifest is still the first file');
+  });
+
   test('the gallery renders in headless Chromium: one tile per row, a video plays', async () => {
     assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is installed (apt-get install chromium; .ci/run does it)`);
     world.simulator.addFault({ route: 'submit', model: 'veo-3-1', failJob: 'content policy violation', times: 1 });

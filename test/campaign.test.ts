@@ -2,6 +2,9 @@
 import { ApplicationFailure } from '@temporalio/common';
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { campaignKey } from '../src/campaign/results';
 import type { SimJob } from '../src/simulator/jobs';
 import { eventually, failureOf, startWorld, type World } from './helpers/world';
 
@@ -145,6 +148,56 @@ describe('VideoCampaign (infrai)', () => {
     const jobs = jobsOf('cancel');
     assert.equal(jobs.length, 2, 'paused: nothing more was started');
     for (const job of jobs) assert.ok(job.cancelled_ms, `job ${job.id} cancelled upstream`);
+  });
+
+  test('rows lost from the rows file fail the campaign loudly; it never completes without them', async () => {
+    const workflowId = `lost-rows-${Date.now()}`;
+    // Paused from its first task, so the rows file can be cut short before any row is read.
+    const handle = await world.client.workflow.signalWithStart('VideoCampaign', {
+      taskQueue: world.taskQueue,
+      workflowId,
+      args: [{ videos: rows(12, 'lost'), defaults: { poll_interval: '200ms', model: 'wan-2-1' }, concurrency: 3 }],
+      signal: 'pause',
+      signalArgs: [],
+    });
+    const campaign = world.videos.campaign(workflowId);
+    await eventually(async () => (await campaign.progress()).total === 12, 20_000, 'the rows prepared');
+    const rowsFile = join(world.storeDir, campaignKey(workflowId, 'rows.jsonl'));
+    const kept = readFileSync(rowsFile, 'utf8').split('\n').slice(0, 5);
+    writeFileSync(rowsFile, `${kept.join('\n')}\n`);
+    await campaign.resume();
+    const failure = await failureOf(handle.result());
+    assert.equal(failure.type, 'CampaignIncomplete');
+    assert.match(failure.message, /ended after 5 of its 12 rows/);
+  });
+
+  test('retry-failed mirrors a made but unmirrored video again from its job; it pays only where the gateway lost it', async () => {
+    // Both rows' videos are made (and paid for), and neither reaches the store.
+    world.simulator.addFault({ route: 'video', redirectTo: 'http://169.254.169.254/latest/meta-data/', times: 2 });
+    const campaign = await world.videos.startCampaign({
+      videos: rows(2, 'remirror'),
+      defaults: { poll_interval: '200ms', model: 'wan-2-1' },
+      concurrency: 2,
+    });
+    const first = await campaign.result();
+    assert.equal(first.failed, 2);
+    const [kept, lost] = first.videos!;
+    for (const row of first.videos!) {
+      assert.equal(row.failure_type, 'MirrorFailed');
+      assert.equal(row.finished_job_id, row.job_id, 'the failure names the finished upstream job');
+    }
+    world.simulator.jobs.get(lost.finished_job_id!)!.deleted = true; // the gateway no longer has this one
+    const submits = world.simulator.callsTo('submit').length;
+    const second = await (await campaign.retryFailed()).result();
+    assert.equal(second.succeeded, 2);
+    assert.equal(world.simulator.callsTo('submit').length, submits + 1, 'a new job only for the lost one');
+    const byId = new Map(second.videos!.map((v) => [v.id, v]));
+    const remirrored = byId.get(kept.id)!;
+    assert.equal(remirrored.job_id, kept.job_id, 'mirrored from the job already paid for');
+    assert.equal(remirrored.credits, 0);
+    assert.ok(remirrored.video_uri && remirrored.sha256);
+    assert.notEqual(byId.get(lost.id)!.job_id, lost.job_id, 'generated again: the gateway had lost it');
+    assert.equal(second.credits_spent, 2 * 40 + 40, 'two paid first attempts and one new job');
   });
 
   test('cancelling the campaign workflow itself cancels its children and their upstream jobs', async () => {

@@ -15,8 +15,9 @@ import { pathToFileURL } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { BUILTIN_CATALOG } from '../src/catalog';
-import { worstCase } from '../src/campaign/input';
-import { campaignKey, csvLine, type CampaignResultRow } from '../src/campaign/results';
+import { Budget, costedRequest } from '../src/workflows/budget';
+import { campaignKey, type CampaignResultRow } from '../src/campaign/results';
+import { csvLine } from '../src/campaign/results-csv';
 import { sessionValue, SESSION_COOKIE } from '../src/console/auth';
 import { startConsole, type RunningConsole } from '../src/console';
 import { FolderStore } from '../src/store';
@@ -240,7 +241,7 @@ describe('campaign console', () => {
     const accepted = await runCli(['campaign', 'check', '--file', good, '--max-credits', '500'], {});
     assert.equal(accepted.code, 0, accepted.stderr);
     const worst = ['wan-2-1', 'veo-3-1'].reduce(
-      (sum, model) => sum + worstCase(BUILTIN_CATALOG, { prompt: 'x', model }).credits,
+      (sum, model) => sum + Budget.worstCase(BUILTIN_CATALOG, costedRequest({ prompt: 'x', model })).credits,
       0,
     );
     assert.match(accepted.stdout, new RegExp(`2 rows, all valid; worst case ${worst} credits`));
@@ -258,7 +259,10 @@ describe('campaign console', () => {
     ];
     const expectedWorst = rows
       .slice(1)
-      .reduce((sum, [, prompt, model]) => sum + worstCase(BUILTIN_CATALOG, { prompt, model }).credits, 0);
+      .reduce(
+        (sum, [, prompt, model]) => sum + Budget.worstCase(BUILTIN_CATALOG, costedRequest({ prompt, model })).credits,
+        0,
+      );
     await page.goto(url('/campaigns/new'));
     await page.getByLabel('Manifest').setInputFiles({ name: 'rows.csv', mimeType: 'text/csv', buffer: csv(rows) });
     await page.locator('summary').click();

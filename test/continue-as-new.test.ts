@@ -11,6 +11,18 @@ async function runsOf(world: World, workflowId: string): Promise<string[]> {
   return statuses.sort().map((s) => s.split(' ')[1]);
 }
 
+/** Until the workflow id has had at least `runs` runs (it continued as new `runs - 1` times). */
+function runsReach(world: World, workflowId: string, runs: number): Promise<string[]> {
+  return eventually(
+    async () => {
+      const seen = await runsOf(world, workflowId);
+      return seen.length >= runs ? seen : undefined;
+    },
+    60_000,
+    `${runs} runs of ${workflowId}`,
+  );
+}
+
 describe('continue-as-new', () => {
   let world: World;
   before(async () => {
@@ -55,32 +67,33 @@ describe('continue-as-new', () => {
   });
 
   test('signals that arrive around continue-as-new are not lost', async () => {
-    // Runs last only a few hundred ms here, so signals keep landing next to a continue-as-new.
+    // Runs last only a few hundred ms here, so a signal sent as soon as a run has begun lands next to
+    // a continue-as-new. Each step waits for the state it needs (a run count, an attempt), never a time.
     world.simulator.configure({ queuedMs: 100, processingMs: 120_000 });
-    for (const delay of [700, 1300, 1900]) {
+    for (const runsFirst of [2, 3, 4]) {
       const job = await world.videos.start({
-        prompt: `signal ${delay}`,
+        prompt: `signal after ${runsFirst} runs`,
         fallback_models: ['wan-2-1'],
         poll_interval: '100ms',
       });
-      await new Promise((r) => setTimeout(r, delay));
-      await job.fallback({ reason: `operator at ${delay} ms` });
+      await runsReach(world, job.workflowId, runsFirst);
+      await job.fallback({ reason: `operator after ${runsFirst} runs` });
       const moved = await eventually(
         async () => {
           const p = await job.progress();
           return p.attempts.length === 2 && p.attempts[1].job_id ? p : undefined;
         },
-        10_000,
+        30_000,
         'the fallback to take effect',
       );
       assert.equal(moved.attempts[0].outcome, 'abandoned');
       assert.equal(moved.attempts[1].model, 'wan-2-1');
-      await new Promise((r) => setTimeout(r, delay / 2));
-      await job.cancel(`stop at ${delay} ms`);
+      // One more continue-as-new after the fallback, then the cancel.
+      await runsReach(world, job.workflowId, (await runsOf(world, job.workflowId)).length + 1);
+      await job.cancel(`stop after ${runsFirst} runs`);
       const failure = await failureOf(job.result());
-      assert.equal(failure.type, 'Cancelled', `delay ${delay}: ${failure.message}`);
-      assert.match(failure.message, new RegExp(`stop at ${delay} ms`));
-      assert.ok((await runsOf(world, job.workflowId)).length >= 2, 'it continued as new along the way');
+      assert.equal(failure.type, 'Cancelled', `after ${runsFirst} runs: ${failure.message}`);
+      assert.match(failure.message, new RegExp(`stop after ${runsFirst} runs`));
       const progress = await job.progress();
       assert.ok(
         progress.attempts.every((a) => a.outcome !== 'running'),

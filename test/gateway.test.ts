@@ -12,6 +12,7 @@ import { classifyHttpError, parseRetryAfter } from '../src/gateway/errors';
 import { JobResponse } from '../src/gateway/schemas';
 import { SAFETY_REFUSAL } from '../src/simulator/faults';
 import { startSimulator, type GatewaySimulator } from '../src/simulator/server';
+import { eventually } from './helpers/world';
 
 const request = {
   model: 'veo-3-1-fast',
@@ -167,14 +168,26 @@ for (const dialect of ['infery', 'infrai'] as const) {
     });
 
     test('progress rises while processing (infery) or is absent (infrai)', async () => {
-      sim.configure({ queuedMs: 0, processingMs: 2000 });
+      // Long enough that a busy machine still sees it processing; each read waits for a state, not a time.
+      sim.configure({ queuedMs: 0, processingMs: 30_000 });
       const job = await gateway.submit(request, { idempotencyKey: `k-${dialect}-progress` });
-      await new Promise((r) => setTimeout(r, 300));
-      const early = await gateway.getJob(job.job_id);
-      await new Promise((r) => setTimeout(r, 700));
-      const later = await gateway.getJob(job.job_id);
+      const read = async () => {
+        const seen = await gateway.getJob(job.job_id);
+        assert.equal(seen.status, 'processing');
+        return seen;
+      };
+      const early = await eventually(async () => {
+        const seen = await gateway.getJob(job.job_id);
+        return seen.status === 'processing' ? seen : undefined;
+      }, 20_000);
+      const later =
+        dialect === 'infery'
+          ? await eventually(async () => {
+              const seen = await read();
+              return seen.progress! > early.progress! ? seen : undefined;
+            }, 20_000)
+          : await read();
       sim.configure({ queuedMs: 100, processingMs: 300 });
-      assert.equal(early.status, 'processing');
       if (dialect === 'infery') assert.ok(later.progress! > early.progress!, `${early.progress} -> ${later.progress}`);
       else assert.equal(later.progress, undefined);
     });

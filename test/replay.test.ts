@@ -1,6 +1,8 @@
 /**
  * Replays recorded histories (scripts/record-histories.ts) against today's workflow code. A change
  * that would break workflows already running in production fails here with a nondeterminism error.
+ * The recordings are the 1.0 baseline (docs/versioning.md): no patches yet, and one history for every
+ * workflow type, every signal and update, and both poll modes.
  */
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
@@ -16,25 +18,28 @@ describe('replay of recorded histories', () => {
   const files = readdirSync(DIR)
     .filter((f) => f.endsWith('.json'))
     .sort();
-  test('there are recorded histories to replay', () => assert.ok(files.length >= 12, files.join(', ')));
+  const all = files.map((f) => readFileSync(join(DIR, f), 'utf8')).join('\n');
 
-  // A change that alters the commands of running workflows ships behind patched(): campaigns gained
-  // search attributes in version 2; version 1 histories (no patch marker) must still replay, and new
-  // ones carry the marker. Both are replayed below against today's code.
-  test('the campaign search-attributes patch: absent from the old history, present in the new one', () => {
-    const markers = (file: string) =>
-      readFileSync(join(DIR, file), 'utf8').match(/"markerName": "core_patch"/g)?.length ?? 0;
-    assert.equal(markers('campaign.json'), 0);
-    assert.equal(markers('v2-campaign.json'), 1);
-    // Version 3 (rows and results in the store) is its own patch; versions 1 and 2 replay without it.
-    assert.equal(markers('v3-campaign.json'), 1);
-    // GenerateVideo version 4 checks its input in a local activity (request-checked-by-activity);
-    // earlier videos check it in the sandbox and carry no marker.
-    for (const file of ['v4-happy-path-activity.json', 'v4-invalid-input.json', 'v4-steered.json']) {
-      assert.equal(markers(file), 1, file);
+  test('every workflow type, message and poll mode is recorded', () => {
+    const seen = (pattern: RegExp) => pattern.test(all);
+    for (const type of ['GenerateVideo', 'VideoCampaign', 'RemirrorFinishedJob']) {
+      assert.ok(seen(new RegExp(`"workflowType": \\{\\s*"name": "${type}"`)), `a ${type} history`);
     }
-    assert.equal(markers('happy-path-infery.json'), 0);
+    for (const signal of ['cancel', 'fallback', 'pause', 'resume', 'retry_failed']) {
+      assert.ok(seen(new RegExp(`"signalName": "${signal}"`)), `the ${signal} signal`);
+    }
+    for (const update of ['requestFallback', 'waitForSubmit']) {
+      assert.ok(seen(new RegExp(`"name": "${update}"`)), `the ${update} update`);
+    }
+    assert.ok(seen(/"activityType": \{\s*"name": "watchVideoJob"/), 'poll_mode "activity" (watch activity)');
+    assert.ok(seen(/"markerName": "core_local_activity"/), 'poll_mode "timer" (local poll activity)');
+    assert.ok(seen(/"workflowExecutionContinuedAsNewEventAttributes"/), 'a run that continued as new');
   });
+
+  test('the 1.0 baseline carries no patch markers: each later patch adds its own', () => {
+    assert.equal(all.match(/"markerName": "core_patch"/g)?.length ?? 0, 0);
+  });
+
   for (const file of files) {
     test(file, async () => {
       const history = historyFromJSON(JSON.parse(readFileSync(join(DIR, file), 'utf8')));

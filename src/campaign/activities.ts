@@ -8,31 +8,45 @@ import { Context } from '@temporalio/activity';
 import { posix } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import { createInterface } from 'node:readline';
-import { withPrices, type Catalog } from '../catalog';
+import type { Catalog } from '../catalog';
 import { invalidInput } from '../failures';
 import { putText } from '../store';
 import type { VideoStore } from '../store/types';
 import { checkRows } from './check';
-import { isRetryable, type CampaignManifest, type CampaignRow } from './input';
-import { manifestFormat, readManifest, type RawRow } from './manifest';
-import { renderGallery, type GalleryTile } from './gallery';
 import {
-  campaignKey,
-  csvLine,
-  csvRecord,
-  emptyTotals,
-  resultsPartKey,
-  RESULT_COLUMNS,
-  type CampaignResultRow,
-  type CampaignTotals,
-} from './results';
+  budgetProblem,
+  checkRow,
+  isRetryable,
+  PROBLEMS_SHOWN,
+  problemList,
+  type CampaignManifest,
+  type CampaignRow,
+} from './input';
+import { DEFAULT_MANIFEST_LIMITS, manifestFormat, readManifest, type ManifestLimits, type RawRow } from './manifest';
+import { renderGallery, type GalleryTile } from './gallery';
+import { campaignKey, emptyTotals, resultsPartKey, type CampaignResultRow, type CampaignTotals } from './results';
+import { csvHeader, csvRecord } from './results-csv';
+import { notStartedRecord } from '../workflows/campaign-records';
+import { Budget } from '../workflows/budget';
 
 /** A page of rows is read in one range of at most this many bytes, well under Temporal's payload limits. */
 export const PAGE_BYTES = 160 * 1024;
+/** The whole rows in `bytes` (read from `offset` of a rows file), at most `max`, each with its end. */
+export function rowsIn(bytes: Buffer, offset: number, max: number): PagedRow[] {
+  const rows: PagedRow[] = [];
+  let start = 0;
+  while (rows.length < max) {
+    const newline = bytes.indexOf(10, start);
+    if (newline < 0) break; // the rest of the range is part of a row the next read takes whole
+    const row = JSON.parse(bytes.subarray(start, newline).toString('utf8')) as CampaignRow;
+    rows.push({ ...row, end: offset + newline + 1 });
+    start = newline + 1;
+  }
+  return rows;
+}
+
 /** Rows per results part when the rest of a manifest is recorded as not started. */
 const SKIPPED_PER_PART = 500;
-/** How many problems an invalid manifest's failure names. */
-const PROBLEMS_SHOWN = 10;
 
 export interface PrepareCampaignInput {
   campaign_id: string;
@@ -108,11 +122,32 @@ export interface CampaignActivityDependencies {
   catalog: () => Promise<Catalog>;
   /** Outside a worker (the command line's `status --gallery`) there is no activity to heartbeat. */
   heartbeat?: (details?: unknown) => void;
+  /** Caps on a manifest's lines and records (DEFAULT_MANIFEST_LIMITS unless given). */
+  manifestLimits?: Partial<ManifestLimits>;
+  /** The clock heartbeats are timed by (tests pass their own). */
+  now?: () => number;
 }
+
+/** How often long reads of a manifest or of results heartbeat, whatever the rows are. */
+const HEARTBEAT_EVERY_MS = 1000;
 
 export function createCampaignActivities(deps: CampaignActivityDependencies) {
   const { store } = deps;
-  const heartbeat = deps.heartbeat ?? ((details?: unknown) => Context.current().heartbeat(details));
+  const sendHeartbeat = deps.heartbeat ?? ((details?: unknown) => Context.current().heartbeat(details));
+  const now = deps.now ?? Date.now;
+  const limits: ManifestLimits = { ...DEFAULT_MANIFEST_LIMITS, ...deps.manifestLimits };
+  /**
+   * A heartbeat for one activity call, sent at most every HEARTBEAT_EVERY_MS however often it is
+   * called: for every row, valid or not, so a large manifest of bad rows fails instead of timing out.
+   */
+  const pacedHeartbeat = () => {
+    let lastBeat = Number.NEGATIVE_INFINITY;
+    return (details?: unknown) => {
+      if (now() - lastBeat < HEARTBEAT_EVERY_MS) return;
+      lastBeat = now();
+      sendHeartbeat(details);
+    };
+  };
 
   /** The manifest's rows with line numbers, from the store or inline. */
   async function* sourceRows(input: PrepareCampaignInput): AsyncGenerator<RawRow> {
@@ -136,7 +171,7 @@ export function createCampaignActivities(deps: CampaignActivityDependencies) {
     } catch (error) {
       throw invalidInput(`manifest ${uri} cannot be read: ${(error as Error).message}`);
     }
-    yield* readManifest(stream, format);
+    yield* readManifest(stream, format, limits);
   }
 
   /** Writes lines to `key` as they come; nothing appears unless `end` is reached. */
@@ -164,6 +199,7 @@ export function createCampaignActivities(deps: CampaignActivityDependencies) {
 
   /** Every result record written so far, part by part, in the order they were written. */
   async function* resultRecords(campaignId: string): AsyncGenerator<CampaignResultRow> {
+    const heartbeat = pacedHeartbeat();
     for (const key of await store.list(campaignKey(campaignId, 'results/parts/'))) {
       for await (const line of createInterface({ input: await store.open(key), crlfDelay: Infinity })) {
         if (line.trim()) yield JSON.parse(line) as CampaignResultRow;
@@ -194,19 +230,17 @@ export function createCampaignActivities(deps: CampaignActivityDependencies) {
     return totals;
   }
 
-  /** Rows of a rows file from a byte offset: whole lines only, at most `max_rows`. */
+  /**
+   * Rows of a rows file from a byte offset: whole lines only, at most `max_rows`. A range that ends
+   * inside its first row is read again, wider: a row larger than a range is never taken for the end
+   * of the file (only a short read at the end of the file is).
+   */
   async function page(input: PageInput): Promise<PagedRow[]> {
-    const bytes = await store.readRange(input.key, input.offset, PAGE_BYTES);
-    const rows: PagedRow[] = [];
-    let start = 0;
-    while (rows.length < input.max_rows) {
-      const newline = bytes.indexOf(10, start);
-      if (newline < 0) break; // the rest of the range is part of a row the next page reads whole
-      const row = JSON.parse(bytes.subarray(start, newline).toString('utf8')) as CampaignRow;
-      rows.push({ ...row, end: input.offset + newline + 1 });
-      start = newline + 1;
+    for (let span = PAGE_BYTES; ; span *= 2) {
+      const bytes = await store.readRange(input.key, input.offset, span);
+      const rows = rowsIn(bytes, input.offset, input.max_rows);
+      if (rows.length || bytes.length < span) return rows;
     }
-    return rows;
   }
 
   /** How the page links a stored object: relative to the page in a folder, a fresh URL in S3. */
@@ -235,16 +269,20 @@ export function createCampaignActivities(deps: CampaignActivityDependencies) {
      * manifest fails with InvalidInput naming the first problems by line, and nothing is written.
      */
     async prepareCampaign(input: PrepareCampaignInput): Promise<PreparedCampaign> {
-      const catalog = withPrices(await deps.catalog(), input.prices);
+      const heartbeat = pacedHeartbeat();
+      const catalog = Budget.priced(await deps.catalog(), input.prices);
       const rowsKey = campaignKey(input.campaign_id, 'rows.jsonl');
       const out = lineWriter(rowsKey);
       let checked: Awaited<ReturnType<typeof checkRows>>;
       try {
-        const options = { defaults: input.defaults, catalog, budgeted: input.budgeted, problemsShown: PROBLEMS_SHOWN };
-        checked = await checkRows(sourceRows(input), options, async (row) => {
-          await out.write(JSON.stringify(row));
-          if ((row.i + 1) % 1000 === 0) heartbeat({ rows: row.i + 1 });
-        });
+        const options = {
+          defaults: input.defaults,
+          catalog,
+          budgeted: input.budgeted,
+          problemsShown: PROBLEMS_SHOWN,
+          onRow: heartbeat, // by time, valid rows or not: a large bad manifest fails, it does not time out
+        };
+        checked = await checkRows(sourceRows(input), options, (row) => out.write(JSON.stringify(row)));
       } catch (error) {
         out.abort(error as Error);
         throw error;
@@ -252,8 +290,9 @@ export function createCampaignActivities(deps: CampaignActivityDependencies) {
       const { problems, problem_count: problemCount, valid: total } = checked;
       if (problemCount) {
         out.abort(new Error('invalid manifest'));
-        const more = problemCount > problems.length ? ` (and ${problemCount - problems.length} more)` : '';
-        throw invalidInput(`${problemCount} invalid row(s), nothing was started: ${problems.join('; ')}${more}`);
+        throw invalidInput(
+          `${problemCount} invalid row(s), nothing was started: ${problemList(problems, problemCount)}`,
+        );
       }
       await out.end();
       return { rows_key: rowsKey, total };
@@ -269,25 +308,15 @@ export function createCampaignActivities(deps: CampaignActivityDependencies) {
 
     /** Records every row from `offset` on as not started (a cancelled campaign); returns the parts used. */
     async skipCampaignRows(input: SkipRowsInput): Promise<{ parts: number; count: number }> {
+      const heartbeat = pacedHeartbeat();
       let offset = input.offset;
       let parts = 0;
       let count = 0;
       for (;;) {
         const rows = await page({ key: input.key, offset, max_rows: SKIPPED_PER_PART });
         if (!rows.length) break;
-        const finished_at = new Date().toISOString();
-        const records = rows.map((row): CampaignResultRow => ({
-          id: row.id,
-          i: row.i,
-          line: row.line,
-          attempt: row.attempt,
-          status: input.status,
-          failure_message: input.reason,
-          credits: 0,
-          attempts: 0,
-          prompt: String(row.request.prompt ?? '').slice(0, 300),
-          finished_at,
-        }));
+        const now = Date.now();
+        const records = rows.map((row) => notStartedRecord(row, input.status, input.reason, now));
         const key = resultsPartKey(input.campaign_id, input.execution_start_ms, input.first_part + parts);
         await writeRecords(key, records);
         parts += 1;
@@ -304,9 +333,12 @@ export function createCampaignActivities(deps: CampaignActivityDependencies) {
      */
     async collectRetryRows(input: RetryRowsInput): Promise<RetryRows> {
       const { latest, credits } = await scanResults(input.campaign_id);
-      const retry = new Map<number, number>();
+      const retry = new Map<number, Pick<CampaignRow, 'attempt' | 'mirror'>>();
       for (const record of latest.values()) {
-        if (record.status === 'failed' && isRetryable(record.failure_type)) retry.set(record.i, record.attempt + 1);
+        if (record.status !== 'failed' || !isRetryable(record.failure_type)) continue;
+        // A video made but not mirrored is mirrored again from its job before anything is paid.
+        const mirror = record.finished_job_id ? { job_id: record.finished_job_id, model: record.model } : undefined;
+        retry.set(record.i, { attempt: record.attempt + 1, ...(mirror ? { mirror } : {}) });
       }
       const out = lineWriter(input.retry_key);
       let total = 0;
@@ -318,13 +350,15 @@ export function createCampaignActivities(deps: CampaignActivityDependencies) {
         } catch (error) {
           throw invalidInput(`this campaign has no rows to retry (${(error as Error).message})`);
         }
+        const heartbeat = pacedHeartbeat();
         for await (const line of createInterface({ input: rows, crlfDelay: Infinity })) {
+          heartbeat({ rows: rowsTotal });
           if (!line.trim()) continue;
           rowsTotal += 1;
           const row = JSON.parse(line) as CampaignRow;
-          const attempt = retry.get(row.i);
-          if (attempt === undefined) continue;
-          await out.write(JSON.stringify({ ...row, attempt }));
+          const again = retry.get(row.i);
+          if (again === undefined) continue;
+          await out.write(JSON.stringify({ ...row, ...again }));
           total += 1;
         }
       } catch (error) {
@@ -344,7 +378,7 @@ export function createCampaignActivities(deps: CampaignActivityDependencies) {
       const csv = lineWriter(campaignKey(input.campaign_id, 'results.csv'));
       let scanned: Awaited<ReturnType<typeof scanResults>>;
       try {
-        await csv.write(csvLine(RESULT_COLUMNS));
+        await csv.write(csvHeader());
         scanned = await scanResults(input.campaign_id, async (record) => {
           await jsonl.write(JSON.stringify(record));
           await csv.write(csvRecord(record));

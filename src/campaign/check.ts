@@ -4,7 +4,8 @@
  * runs them to show the problems before anything is started.
  */
 import { withPrices, type Catalog } from '../catalog';
-import { budgetProblem, campaignInputProblems, checkRow, worstCase, type CampaignRow } from './input';
+import { Budget, costedRequest } from '../workflows/budget';
+import { budgetProblem, campaignInputProblems, checkRow, type CampaignRow } from './input';
 import type { ManifestFormat, RawRow } from './manifest';
 
 export interface RowCheckOptions {
@@ -15,6 +16,8 @@ export interface RowCheckOptions {
   budgeted: boolean;
   /** How many problems are kept (all are counted). */
   problemsShown: number;
+  /** Told of every row read, valid or not, with the counts so far (the prepare activity heartbeats). */
+  onRow?: (progress: { line: number; rows: number; problems: number }) => void;
 }
 
 export interface RowCheck {
@@ -49,6 +52,7 @@ export async function checkRows(
     // Positions count every row, so a row's default id (its position) does not depend on earlier problems.
     const position = result.rows;
     result.rows += 1;
+    options.onRow?.({ line: raw.line, rows: result.rows, problems: result.problem_count });
     if ('problem' in raw) {
       problem(raw.problem);
       continue;
@@ -63,7 +67,7 @@ export async function checkRows(
     seen.add(row.id);
     const refused = budgetProblem(options.catalog, row, options.budgeted);
     if (refused) problem(refused);
-    else result.worst_case_credits += worstCase(options.catalog, row.request).credits;
+    else result.worst_case_credits += Budget.worstCase(options.catalog, costedRequest(row.request)).credits;
     if (result.problem_count) continue; // keep reading to count every problem, but pass on nothing more
     await valid?.(row);
     result.valid += 1;

@@ -7,23 +7,23 @@
  * store, never in workflow history: the workflow pages through them.
  */
 import { z } from 'zod';
-import {
-  type Catalog,
-  estimateAttempt,
-  fallbackChain,
-  firstModel,
-  modelSpec,
-  unknownModel,
-  withPrices,
-} from '../catalog';
+import { type Catalog, unknownModel } from '../catalog';
 import { FailureType } from '../contract';
 import { describeIssues } from '../failures';
 import { GenerateVideoRequest, type GenerateVideoInput } from '../request';
+import { Budget, costedRequest } from '../workflows/budget';
 
 /** Inline rows travel in workflow history: a few only. Larger campaigns use a manifest. */
 export const MAX_INLINE_VIDEOS = 500;
-/** A row's request, as JSON, may be this large; a larger one is an inline image: use image_url. */
+/**
+ * A row's request, as UTF-8 JSON, may be this many bytes; a larger one is an inline image: use
+ * image_url. Bytes, not characters: pages of rows are read by bytes (PAGE_BYTES), and a row must
+ * always fit in one.
+ */
 export const MAX_ROW_BYTES = 64 * 1024;
+
+/** Bytes of `text` as UTF-8. */
+export const utf8Bytes = (text: string) => new TextEncoder().encode(text).length;
 
 export const ROW_ID = /^[A-Za-z0-9._-]{1,100}$/;
 
@@ -74,6 +74,8 @@ export interface CampaignRow {
   attempt: number;
   /** What the row's GenerateVideo child is started with: the row over the defaults. */
   request: GenerateVideoInput;
+  /** A retry of a row whose video exists upstream: mirror it from this job before paying again. */
+  mirror?: { job_id: string; model?: string };
 }
 
 /** Check one row merged over the defaults; a problem names the line, and the id where there is one. */
@@ -90,7 +92,7 @@ export function checkRow(
   const request = { ...defaults, ...rest } as GenerateVideoInput;
   const parsed = GenerateVideoRequest.safeParse(request);
   if (!parsed.success) return { problem: `${where}: ${describeIssues(parsed.error)}` };
-  const bytes = JSON.stringify(request).length;
+  const bytes = utf8Bytes(JSON.stringify(request));
   if (bytes > MAX_ROW_BYTES) {
     return { problem: `${where}: the row is ${bytes} bytes, over ${MAX_ROW_BYTES} (pass images by image_url)` };
   }
@@ -121,7 +123,7 @@ export function campaignInputProblems(input: unknown): string[] {
   const { videos, defaults } = parsed.data;
   const source = sourceProblem(parsed.data);
   if (source) return [source];
-  const bytes = JSON.stringify(input).length;
+  const bytes = utf8Bytes(JSON.stringify(input));
   if (bytes > MAX_INLINE_INPUT_BYTES) {
     return [`the input is ${bytes} bytes, over ${MAX_INLINE_INPUT_BYTES}: put the rows in a manifest (manifest.uri)`];
   }
@@ -137,44 +139,35 @@ export function campaignInputProblems(input: unknown): string[] {
 }
 
 /**
- * The most one row can cost: every model its chain could submit, each fitted to the request as a
- * fallback would be, at the catalog's prices, times `n`, added up. Added, not the dearest alone,
- * because a job that failed after it was accepted is counted as spent (estimatedSpend) and the chain
- * then goes on: the dearest model alone could be passed by a paid failure before it. A budgeted
- * campaign reserves this before the row starts and caps the row's own `max_credits` at it, so no
- * sequence of fallbacks can pass it. Models without a price make it unknown: they are in `unpriced`.
+ * Why a row cannot run in this campaign (unknown models; with a budget, unpriced models or a price
+ * of its own), or undefined. `catalog` is the campaign's: `Budget.priced` of the live catalog.
  */
-export function worstCase(
-  catalog: Catalog,
-  request: GenerateVideoInput,
-): { credits: number; unpriced: string[]; unknown: string[] } {
-  const parsed = GenerateVideoRequest.parse(request);
-  const priced = withPrices(catalog, parsed.prices);
-  const chain = fallbackChain(priced, parsed.model ?? firstModel(priced, parsed.prefer), parsed);
-  let credits = 0;
-  const unpriced: string[] = [];
-  const unknown: string[] = [];
-  for (const model of chain) {
-    const spec = modelSpec(priced, model);
-    if (!spec) unknown.push(model);
-    else {
-      const cost = estimateAttempt(spec, parsed).credits_estimated;
-      if (cost === null) unpriced.push(model);
-      else credits += cost;
-    }
-  }
-  return { credits, unpriced, unknown };
-}
-
-/** Why a row cannot run in this campaign (unknown models; unpriced ones when it has a budget), or undefined. */
 export function budgetProblem(catalog: Catalog, row: CampaignRow, budgeted: boolean): string | undefined {
-  const { unpriced, unknown } = worstCase(catalog, row.request);
+  const { unpriced, unknown } = Budget.worstCase(catalog, costedRequest(row.request));
   const where = `line ${row.line} (id ${row.id})`;
   if (unknown.length) return `${where}: ${unknownModel(unknown[0], catalog)}`;
-  if (budgeted && unpriced.length) {
+  if (!budgeted) return undefined;
+  // A row's own price could lower the campaign's (to 0) and pass any budget: only the campaign prices.
+  if (row.request.prices) return `${where}: "prices" belongs to the campaign when it has max_credits, not to a row`;
+  if (unpriced.length) {
     return `${where}: ${unpriced.join(', ')} has no price, so max_credits cannot be held (give one in "prices")`;
   }
   return undefined;
+}
+
+/** How many problems a failure message names, and how long each may be. */
+export const PROBLEMS_SHOWN = 10;
+export const PROBLEM_CHARS = 500;
+
+/**
+ * Problems as one bounded line: the first PROBLEMS_SHOWN, each clipped to PROBLEM_CHARS, then
+ * "(and N more)". A manifest of any size gives a message far under Temporal's payload limits.
+ */
+export function problemList(problems: readonly string[], total = problems.length): string {
+  const shown = problems.slice(0, PROBLEMS_SHOWN);
+  const clip = (p: string) => (p.length > PROBLEM_CHARS ? `${p.slice(0, PROBLEM_CHARS)}...` : p);
+  const more = total > shown.length ? ` (and ${total - shown.length} more)` : '';
+  return `${shown.map(clip).join('; ')}${more}`;
 }
 
 /** Failures a retry can fix (an outage, a quota, a top-up); a refusal or a bad row stays as it is. */

@@ -23,6 +23,11 @@ export interface CampaignResultRow {
   failure_message?: string;
   model?: string;
   job_id?: string;
+  /**
+   * A failed row whose video was made but is not in our store (its mirror failed, or it ran out of
+   * time mirroring): the finished upstream job a retry mirrors from, for nothing, while the gateway has it.
+   */
+  finished_job_id?: string;
   video_uri?: string;
   video_url?: string;
   thumbnail_uri?: string;
@@ -73,17 +78,6 @@ export function campaignKey(campaignId: string, file: string): string {
 export function resultsPartKey(campaignId: string, executionStartMs: number, part: number): string {
   return campaignKey(campaignId, `results/parts/${executionStartMs}-${String(part).padStart(7, '0')}.jsonl`);
 }
-
-export function csvLine(values: readonly unknown[]): string {
-  return values
-    .map((value) => {
-      const text = value === undefined || value === null ? '' : String(value);
-      return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-    })
-    .join(',');
-}
-
-export const csvRecord = (record: CampaignResultRow) => csvLine(RESULT_COLUMNS.map((c) => record[c]));
 
 export interface CampaignTotals {
   /** Rows with a result (the latest attempt of each counts). */

@@ -7,8 +7,10 @@ import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
 import { createReadStream, readFileSync } from 'node:fs';
 import { extname } from 'node:path';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { WorkflowNotFoundError } from '@temporalio/client';
+import type { ApplicationFailure } from '@temporalio/common';
+import { FailureType } from '../contract';
 import { BUILTIN_CATALOG } from '../catalog';
 import { createCampaignActivities } from '../campaign/activities';
 import { campaignKey } from '../campaign/results';
@@ -33,6 +35,13 @@ const number = (text: string) => {
   if (!Number.isFinite(n) || n <= 0) throw new Error(`expected a positive number, got "${text}"`);
   return n;
 };
+
+/** The file's SHA-256, hex: the name its manifest is stored under. */
+async function sha256Of(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
 
 /** A progress bar over the campaign's snapshots: done/total, failed, credits, ETA. */
 async function follow(campaign: CampaignJob, out: NodeJS.WriteStream = process.stderr): Promise<void> {
@@ -92,7 +101,10 @@ async function startFromFile(options: StartOptions): Promise<void> {
     const format = manifestFormat(options.file);
     if (!format) throw new Error(`${options.file}: a manifest is .csv or .jsonl (or a campaign .json)`);
     const store = await createStore(loadWorkerConfig().VIDEO_STORE);
-    const stored = await store.put(campaignKey(id, `manifest.${format}`), createReadStream(options.file), {
+    // Stored by content: another file never lands on this one, and a reused id with other rows names
+    // another manifest, so the start below refuses it instead of returning the old campaign.
+    const key = campaignKey(id, `manifests/${await sha256Of(options.file)}.${format}`);
+    const stored = await store.put(key, createReadStream(options.file), {
       contentType: format === 'csv' ? 'text/csv' : 'application/x-ndjson',
     });
     console.error(`uploaded ${options.file} to ${stored.uri}`);
@@ -106,7 +118,10 @@ async function startFromFile(options: StartOptions): Promise<void> {
     ...(options.prices && { prices: options.prices }),
   };
   await withClient(async (videos) => {
-    const campaign = await videos.startCampaign(input, { workflowId: id });
+    const campaign = await videos.startCampaign(input, { workflowId: id }).catch((error: unknown) => {
+      if ((error as ApplicationFailure).type !== FailureType.IdempotencyConflict) throw error;
+      throw new Error(`campaign "${id}" already exists with other rows or settings; give a new --id`);
+    });
     console.error(`started ${campaign.workflowId}`);
     if (!options.wait) return void console.log(campaign.workflowId);
     await follow(campaign);

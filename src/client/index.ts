@@ -33,7 +33,7 @@ import {
 } from '../workflows/messages';
 import type { GenerateVideo } from '../workflows/generate-video';
 import type { VideoCampaign } from '../workflows/video-campaign';
-import { campaignInputProblems, type VideoCampaignInput } from '../campaign/input';
+import { campaignInputProblems, problemList, type VideoCampaignInput } from '../campaign/input';
 import { invalidInput } from '../failures';
 import {
   campaignCancelSignal,
@@ -361,10 +361,7 @@ export class VideoClient {
   async startCampaign(input: VideoCampaignInput, options: { workflowId?: string } = {}): Promise<CampaignJob> {
     const problems = campaignInputProblems(input);
     if (problems.length) {
-      const more = problems.length > 10 ? ` (and ${problems.length - 10} more)` : '';
-      throw invalidInput(
-        `invalid VideoCampaign input, nothing was started: ${problems.slice(0, 10).join('; ')}${more}`,
-      );
+      throw invalidInput(`invalid VideoCampaign input, nothing was started: ${problemList(problems)}`);
     }
     const workflowId = options.workflowId ?? `campaign-${randomUUID()}`;
     const summary = input.manifest

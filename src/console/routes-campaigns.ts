@@ -10,7 +10,8 @@ import { Readable } from 'node:stream';
 import { checkManifest, type CampaignSettings, type ManifestCheck } from '../campaign/check';
 import { ROW_ID } from '../campaign/input';
 import { manifestFormat, readManifest, type ManifestFormat } from '../campaign/manifest';
-import { campaignKey, csvLine, csvRecord, RESULT_COLUMNS } from '../campaign/results';
+import { campaignKey } from '../campaign/results';
+import { csvHeader, csvRecord } from '../campaign/results-csv';
 import type { CampaignJob } from '../client';
 import type { ConsoleContext } from './app';
 import { serveStored } from './media';
@@ -203,7 +204,7 @@ export function addCampaignRoutes(app: Hono, ctx: ConsoleContext): void {
       const id = c.req.param('id');
       const parts = await ctx.results.records(id);
       async function* lines() {
-        if (format === 'csv') yield `${csvLine(RESULT_COLUMNS)}\n`;
+        if (format === 'csv') yield `${csvHeader()}\n`;
         for (const part of parts) {
           yield part.map((r) => `${format === 'csv' ? csvRecord(r) : JSON.stringify(r)}\n`).join('');
         }

@@ -1,4 +1,6 @@
-/** Names shared by every version of VideoCampaign: its children's ids and its patches. */
+/** How a campaign starts each row's video: the child's id and the request it is started with. */
+import type { GenerateVideoInput } from '../request';
+import type { Budget } from './budget';
 
 /**
  * Each row's video is a child named after the campaign and the row: `<campaign id>/<row id>`; a
@@ -8,8 +10,19 @@ export function childWorkflowId(campaignId: string, rowId: string, attempt = 1):
   return attempt > 1 ? `${campaignId}/${rowId}/attempt-${attempt}` : `${campaignId}/${rowId}`;
 }
 
-/** The patch that added search attributes to campaigns (version 2). */
-export const CAMPAIGN_SEARCH_ATTRIBUTES_PATCH = 'campaign-search-attributes';
-
-/** The patch that moved rows and results to the store (version 3); histories without it run version 2. */
-export const CAMPAIGN_MANIFEST_PATCH = 'campaign-manifest';
+/**
+ * The row's request as its video is started: the campaign's prices, and in a budgeted campaign a
+ * `max_credits` no higher than the row's reservation, so the video refuses any submit past it. A
+ * row's own prices count only without a budget: with one, a row could price a model at 0.
+ */
+export function childRequest(
+  request: GenerateVideoInput,
+  budget: Budget,
+  reserved: number,
+  campaignPrices: Record<string, number> | undefined,
+): GenerateVideoInput {
+  const { prices: own, max_credits: ownMax, ...rest } = request;
+  const prices = budget.limited || !own ? campaignPrices : { ...campaignPrices, ...own };
+  const cap = budget.capFor(reserved, ownMax);
+  return { ...rest, ...(prices ? { prices } : {}), ...(cap !== undefined ? { max_credits: cap } : {}) };
+}

@@ -18,7 +18,6 @@ import {
   isCancellation,
   log,
   metricMeter,
-  patched,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -39,7 +38,6 @@ import {
   waitForSubmitUpdate,
 } from './messages';
 import { publish } from './publish';
-import { requestSchema } from './lazy';
 import {
   checkRequest,
   mirrorActivity,
@@ -63,9 +61,6 @@ import { checkedSetup } from './video-setup';
 import { abandonUpstream, stopRunning } from './upstream';
 
 export type { CarriedState } from './video-run';
-
-/** Runs that check their input in a local activity (zod outside the sandbox) record this patch. */
-export const REQUEST_CHECK_PATCH = 'request-checked-by-activity';
 
 export async function GenerateVideo(input: GenerateVideoInput, carried?: CarriedState): Promise<VideoResult> {
   // Query and updates first: an update sent with the start (waitForSubmit) is in the first activation,
@@ -113,11 +108,9 @@ export async function GenerateVideo(input: GenerateVideoInput, carried?: Carried
 
 /**
  * The input, normalised, or the InvalidInput failure that ends the workflow before anything is spent.
- * New runs have a local activity check it, so zod never loads in the workflow sandbox (lazy.ts says
- * why); histories from before that change (no patch marker) check it here, as they did.
+ * A local activity checks it, so zod never loads in the workflow sandbox (lazy.ts says why).
  */
 async function checkedRequest(input: GenerateVideoInput): Promise<GenerateVideoRequest> {
-  if (!patched(REQUEST_CHECK_PATCH)) return requestSchema().parseGenerateVideoInput(input);
   // The activity's own InvalidInput is the workflow's failure, as if it had been checked here.
   return checkRequest(input).catch((error: unknown) => Promise.reject(ownFailure(error)));
 }

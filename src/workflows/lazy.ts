@@ -7,16 +7,12 @@
  * (with our schemas), which at 1,000 videos in flight was two thirds of the worker's memory. It cannot
  * be shared either: the SDK freezes shared modules, and zod writes to its own objects as it parses. So
  * zod stays out of the shared graph (test/unit/workflow-imports.test.ts holds that), GenerateVideo has
- * its input checked by a local activity, and the rarer paths below (messages, campaign inputs, replays
- * of histories from before the check moved) load it here, so only the workflows that take them pay.
+ * its input checked by a local activity, and the rarer paths below (messages, campaign inputs) load it
+ * here, so only the workflows that take them pay.
  */
 import type * as CampaignInput from '../campaign/input';
-import type * as LegacyCampaignInput from '../campaign/legacy-input';
-import type * as Request from '../request';
 import type * as MessageSchemas from './message-schemas';
 
 /* eslint-disable @typescript-eslint/no-require-imports -- loaded on demand, on purpose */
 export const messageSchemas = (): typeof MessageSchemas => require('./message-schemas');
-export const requestSchema = (): typeof Request => require('../request');
 export const campaignInput = (): typeof CampaignInput => require('../campaign/input');
-export const legacyCampaignInput = (): typeof LegacyCampaignInput => require('../campaign/legacy-input');

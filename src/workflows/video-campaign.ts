@@ -1,35 +1,37 @@
 /**
  * VideoCampaign: thousands of videos from a manifest in the store, a sliding window of GenerateVideo
  * children (`concurrency` at a time), a credit budget that holds in the worst case, pause, resume,
- * cancel and retry of failed rows. Rows and results stay in the store: the workflow pages through
- * the rows, keeps counters and the running window, writes results in parts, and continues as new
- * every CHILDREN_PER_RUN rows, so each run's history and every payload stay bounded.
+ * cancel and retry of failed rows. A thin loop over named phases (preparing, launching, draining,
+ * retrying, finishing); the state and its transitions live in CampaignBook, the credits in Budget.
  *
+ * Rows and results stay in the store: the workflow pages through the rows, writes results in parts,
+ * and continues as new every so many rows, so each run's history and every payload stay bounded.
  * Before continuing as new it lets the running children finish, so every child's result is awaited
  * by the run that started it and GenerateVideo needs to know nothing about campaigns.
  */
 import {
+  ApplicationFailure,
   CancellationScope,
+  ChildWorkflowFailure,
   condition,
   continueAsNew,
+  executeChild,
   isCancellation,
   ParentClosePolicy,
-  patched,
-  proxyActivities,
   setHandler,
   startChild,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { VideoActivities } from '../activities';
-import { withPrices, type Catalog } from '../catalog';
+import type { Catalog } from '../catalog';
 import { describeIssues, invalidInput } from '../failures';
 import type { VideoCampaignConfig, VideoCampaignInput } from '../campaign/input';
 import type { PagedRow } from '../campaign/activities';
 import { campaignKey, resultsPartKey, type CampaignResultRow } from '../campaign/results';
 import { VideoCampaignIdKey, VideoStatusKey } from '../search-attributes';
-import { CampaignBook, failedRecord, skippedForBudget, succeededRecord, type CampaignCarried } from './campaign-book';
-import { CAMPAIGN_MANIFEST_PATCH, childWorkflowId } from './campaign-children';
+import { Budget, costedRequest } from './budget';
+import { CampaignBook, type CampaignCarried } from './campaign-book';
+import { childRequest, childWorkflowId } from './campaign-children';
 import {
   campaignCancelSignal,
   campaignPauseSignal,
@@ -38,33 +40,28 @@ import {
   campaignRetryFailedSignal,
   type CampaignResult,
 } from './campaign-messages';
+import { failedRecord, remirroredRecord, skippedForBudget, succeededRecord } from './campaign-records';
 import { GenerateVideo } from './generate-video';
-import { cancelReason } from './messages';
-import { LegacyVideoCampaign, type LegacyCampaignCarried } from './video-campaign-v2';
-import { loadCatalog, searchAttributesRegistered } from './video-activities';
 import { campaignInput } from './lazy';
+import { loadCatalog, searchAttributesRegistered } from './video-activities';
+import { onePart, wholeFile } from './video-campaign-activities';
+import { RemirrorFinishedJob, UPSTREAM_GONE, type RemirrorInput } from './video-campaign-remirror';
 import { ownFailure } from './video-failures';
 
-/** Children started per run before continuing as new: about 6 events each keeps a run near 6,000. */
-const CHILDREN_PER_RUN = 1000;
-/** Continue as new well before Temporal's own limits, whatever the mix of events. */
-const HISTORY_EVENTS_PER_RUN = 9000;
 /** Small campaigns list every row's result in the workflow result too. */
 const LIST_ROWS_UP_TO = 100;
+/** A campaign that lost track of a row: it fails, loudly, rather than end `completed` without it. */
+export const CAMPAIGN_INCOMPLETE = 'CampaignIncomplete';
 
-const store = proxyActivities<VideoActivities>({
-  startToCloseTimeout: '2m',
-  retry: { initialInterval: '1s', maximumInterval: '1m', nonRetryableErrorTypes: ['InvalidInput'] },
-});
-/** Whole-manifest work (validation, results, retries): long, so it heartbeats. */
-const wholeFile = proxyActivities<VideoActivities>({
-  startToCloseTimeout: '1h',
-  heartbeatTimeout: '2m',
-  retry: { initialInterval: '2s', maximumInterval: '1m', nonRetryableErrorTypes: ['InvalidInput'] },
-});
-
-function isLegacy(carried: unknown): carried is LegacyCampaignCarried {
-  return !!carried && Array.isArray((carried as LegacyCampaignCarried).videos);
+export async function VideoCampaign(input: VideoCampaignInput, carried?: CampaignCarried): Promise<CampaignResult> {
+  const config = parseConfig(input, !carried);
+  const book = new CampaignBook(carried ?? CampaignBook.fresh(Date.now()), config.max_credits, Date.now());
+  setHandler(campaignProgressQuery, () => book.progress(Date.now()));
+  setHandler(campaignCancelSignal, (raw) => book.requestCancel(raw));
+  setHandler(campaignPauseSignal, () => book.pause());
+  setHandler(campaignResumeSignal, () => book.resume());
+  setHandler(campaignRetryFailedSignal, () => book.requestRetry());
+  return new CampaignLoop(book, config, input).drive(!carried);
 }
 
 /** The campaign's settings; the rows' source is needed only by the first run. */
@@ -77,243 +74,264 @@ function parseConfig(input: unknown, first: boolean): VideoCampaignConfig {
   return parsed.data;
 }
 
-export async function VideoCampaign(
-  input: VideoCampaignInput,
-  carried?: CampaignCarried | LegacyCampaignCarried,
-): Promise<CampaignResult> {
-  // Campaigns started before manifests finish on the code that started them.
-  if (isLegacy(carried) || (!carried && !patched(CAMPAIGN_MANIFEST_PATCH))) {
-    return LegacyVideoCampaign(input as never, carried as LegacyCampaignCarried | undefined) as never;
-  }
-  const config = parseConfig(input, !carried);
-  const campaignId = workflowInfo().workflowId;
-  const book = new CampaignBook(carried ?? CampaignBook.fresh(Date.now()), config, Date.now());
-  const { state } = book;
+function incomplete(message: string): ApplicationFailure {
+  return ApplicationFailure.create({ type: CAMPAIGN_INCOMPLETE, message, nonRetryable: true });
+}
 
-  setHandler(campaignProgressQuery, () => book.progress(Date.now()));
-  setHandler(campaignCancelSignal, (raw) => void (state.cancel_reason ??= cancelReason(raw)));
-  setHandler(campaignPauseSignal, () => void (state.paused = true));
-  setHandler(campaignResumeSignal, () => void (state.paused = false));
-  setHandler(campaignRetryFailedSignal, () => void (state.retries_requested += 1));
+/** The phases of a campaign run; each returns when there is something new to decide. */
+class CampaignLoop {
+  private readonly campaignId = workflowInfo().workflowId;
+  /** Children live in this scope: cancelling it asks each to cancel, and each cancels its upstream job. */
+  private readonly children = new CancellationScope();
+  /** Results parts being written in the background. */
+  private readonly writes: Promise<void>[] = [];
+  /** Prices are read once per run: live, yet never per row. */
+  private catalog: Catalog = {};
 
-  const showStatus = (value: string) => {
-    if (!state.search_attributes) return;
-    upsertSearchAttributes([
-      { key: VideoCampaignIdKey, value: campaignId },
-      { key: VideoStatusKey, value },
-    ]);
-  };
+  constructor(
+    private readonly book: CampaignBook,
+    private readonly config: VideoCampaignConfig,
+    private readonly input: VideoCampaignInput,
+  ) {}
 
-  const budgeted = config.max_credits !== undefined;
-  // Children live in this scope: cancelling it asks each to cancel, and each cancels its upstream job.
-  const children = new CancellationScope();
-  const writes: Promise<void>[] = [];
-  let page: PagedRow[] = [];
-  let startedThisRun = 0;
-
-  /** Write a results part when enough records wait (or all of them), in the background. */
-  function writeResults(all = false) {
-    const batch = book.takeRecords(Date.now(), all);
-    if (!batch) return;
-    const key = resultsPartKey(campaignId, state.execution_start_ms, batch.part);
-    // Never cancelled: a cancelled campaign still keeps the results of the rows that finished.
-    const written = CancellationScope.nonCancellable(() => store.writeCampaignResults({ key, records: batch.records }));
-    written.catch(() => undefined); // awaited (and any failure raised) by allWritten
-    writes.push(written);
-  }
-  async function allWritten() {
-    writeResults(true);
-    await Promise.all(writes.splice(0));
-  }
-  const finish = (record: CampaignResultRow) => {
-    book.finish(record, Date.now());
-    writeResults();
-  };
-
-  /** Re-run every row whose latest attempt failed retryably, as a pass of its own. */
-  async function retryPass(newExecution: boolean) {
-    await allWritten();
-    const retry = await wholeFile.collectRetryRows({
-      campaign_id: campaignId,
-      rows_key: state.rows_key,
-      retry_key: campaignKey(campaignId, `retries/${state.execution_start_ms}-${state.retries_requested}.jsonl`),
-    });
-    if (newExecution) {
-      // A new execution of a finished campaign starts from what the earlier ones recorded.
-      const { rows: _rows, credits, ...counts } = retry.totals;
-      state.counts = counts;
-      state.credits_spent = credits;
-      state.total = retry.rows_total;
-    }
-    book.beginRetryPass(retry.key, retry.total);
-    page = [];
-  }
-
-  async function nextRow(): Promise<PagedRow | undefined> {
-    if (!page.length) {
-      const { key, offset } = state.pass;
-      page = await store.readCampaignRows({
-        key,
-        offset,
-        max_rows: Math.min(500, Math.max(50, 2 * config.concurrency)),
-      });
-      if (!page.length) state.pass.total = state.pass.taken; // the file ended early: nothing more to take
-    }
-    return page.shift();
-  }
-
-  async function launch(row: PagedRow, reserved: number) {
-    const workflowId = childWorkflowId(campaignId, row.id, row.attempt);
-    book.start(row, reserved);
-    startedThisRun += 1;
-    const prices = config.prices || row.request.prices ? { ...config.prices, ...row.request.prices } : undefined;
-    // The row may spend its reservation and no more: the child refuses any submit that would pass it.
-    const cap = budgeted ? Math.min(row.request.max_credits ?? Infinity, reserved) : row.request.max_credits;
-    const request = {
-      ...row.request,
-      ...(prices ? { prices } : {}),
-      ...(cap !== undefined ? { max_credits: cap } : {}),
-    };
+  async drive(first: boolean): Promise<CampaignResult> {
+    const { book } = this;
     try {
-      const child = await children.run(() =>
-        startChild(GenerateVideo, {
-          workflowId,
-          args: [request],
-          // A terminated campaign still cancels its children, and they their upstream jobs.
-          parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
-          staticSummary: `${row.request.model ?? 'default model'}: ${String(row.request.prompt).slice(0, 100)}`,
-          // Campaigns share the workers fairly: each is a fairness key of its own.
-          priority: { fairnessKey: campaignId },
-        }),
-      );
-      void children
-        .run(() => child.result())
-        .then(
-          (result) => finish(succeededRecord(row, workflowId, result, Date.now())),
-          (error: unknown) => finish(failedRecord(row, workflowId, error, Date.now(), isCancellation(error))),
-        );
+      if (first) await this.preparing();
+      this.catalog = Budget.priced((await loadCatalog()).catalog, this.config.prices);
+      for (;;) {
+        const stop = await this.launching();
+        if (stop === 'cancelled' || !(await this.draining())) break;
+        if (stop === 'new_run') return await this.continuingAsNew();
+        if (!book.retryRequested) break;
+        await this.retrying(false);
+      }
+      return await this.finishing();
     } catch (error) {
-      finish(failedRecord(row, workflowId, error, Date.now(), isCancellation(error)));
+      // Cancelling the campaign workflow cancels the children (their scope is a child of the root);
+      // wait for them to record their end, so each cancels its upstream job first, then keep what
+      // they recorded: the results so far and the gallery.
+      if (isCancellation(error)) {
+        await CancellationScope.nonCancellable(async () => {
+          await condition(() => book.idle);
+          await this.allWritten();
+          await wholeFile.compileCampaignResults({ campaign_id: this.campaignId, list_rows_up_to: 0 });
+        });
+      }
+      throw error;
     }
   }
 
-  if (!carried) {
-    // The first run validates every row and keeps them in the store before anything is spent.
-    state.search_attributes = await searchAttributesRegistered();
-    showStatus('running');
+  /** The first run validates every row and keeps them in the store before anything is spent. */
+  private async preparing(): Promise<void> {
+    const { book, config } = this;
+    book.searchAttributes(await searchAttributesRegistered());
+    this.showStatus('running');
     if (config.retry_failed && !config.manifest && !config.videos) {
-      state.rows_key = campaignKey(campaignId, 'rows.jsonl');
+      book.reuseRows(campaignKey(this.campaignId, 'rows.jsonl'));
     } else {
-      try {
-        const prepared = await wholeFile.prepareCampaign({
-          campaign_id: campaignId,
+      const prepared = await wholeFile
+        .prepareCampaign({
+          campaign_id: this.campaignId,
           manifest: config.manifest,
           videos: config.videos,
           defaults: config.defaults,
           budgeted: config.max_credits !== undefined,
           prices: config.prices,
-        });
-        state.rows_key = prepared.rows_key;
-        state.total = prepared.total;
-        state.pass = { key: prepared.rows_key, offset: 0, total: prepared.total, taken: 0, retry: false };
-      } catch (error) {
-        throw ownFailure(error);
-      }
+        })
+        .catch((error: unknown) => Promise.reject(ownFailure(error)));
+      book.prepared(prepared.rows_key, prepared.total);
     }
-    if (config.retry_failed) await retryPass(true).catch((error: unknown) => Promise.reject(ownFailure(error)));
+    if (config.retry_failed) await this.retrying(true).catch((error: unknown) => Promise.reject(ownFailure(error)));
   }
 
-  // Prices are read once per run: live, yet never per row.
-  const catalog: Catalog = withPrices((await loadCatalog()).catalog, config.prices);
-
-  const idle = () => book.running.size === 0;
-  const cancelled = () => !!state.cancel_reason;
-
-  try {
+  /** Start rows while the window has room; returns why it stopped. */
+  private async launching(): Promise<'pass_done' | 'new_run' | 'cancelled'> {
+    const { book } = this;
     for (;;) {
-      await condition(() => cancelled() || (!state.paused && book.running.size < config.concurrency));
-      if (cancelled()) break;
-      if (book.passDone) {
-        await condition(() => idle() || cancelled());
-        if (cancelled()) break;
-        if (state.retries_requested > state.retries_done) {
-          await retryPass(false);
-          continue;
-        }
-        break;
-      }
+      await condition(() => book.cancelled || book.hasRoom(this.config.concurrency));
+      if (book.cancelled) return 'cancelled';
+      if (book.passDone) return 'pass_done';
       const info = workflowInfo();
-      if (
-        startedThisRun >= CHILDREN_PER_RUN ||
-        info.historyLength >= HISTORY_EVENTS_PER_RUN ||
-        info.continueAsNewSuggested
-      ) {
-        await condition(() => idle() || cancelled());
-        if (cancelled()) break;
-        await allWritten();
-        const { videos: _rows, retry_failed: _retry, ...settings } = input;
-        return continueAsNew<typeof VideoCampaign>(settings, state);
-      }
-      const row = await nextRow();
+      if (book.dueForNewRun({ length: info.historyLength, suggested: info.continueAsNewSuggested })) return 'new_run';
+      const row = book.rowInHand() ?? (await this.readingRows());
       if (!row) continue;
-      const reserve = budgeted ? campaignInput().worstCase(catalog, row.request).credits : 0;
-      if (budgeted) {
+      const reserve = book.budget.limited ? Budget.worstCase(this.catalog, costedRequest(row.request)).credits : 0;
+      if (!book.budget.fits(reserve)) {
         // Wait for running rows to release their reservations; alone and still too dear, it is skipped.
-        await condition(() => book.fits(reserve) || idle() || cancelled());
-        if (cancelled()) break;
-        if (!book.fits(reserve)) {
-          book.take(row);
-          finish(skippedForBudget(row, reserve, Date.now()));
-          continue;
-        }
+        await condition(() => book.budget.fits(reserve) || book.idle || book.cancelled);
+        if (book.cancelled) return 'cancelled';
       }
-      book.take(row);
-      // Not awaited: the window fills in one workflow task, its child starts sent together.
-      void launch(row, reserve);
+      book.take();
+      if (book.budget.fits(reserve)) void this.launch(row, reserve);
+      else this.recordEnd(skippedForBudget(row, reserve, Date.now()));
     }
+  }
 
-    if (cancelled()) children.cancel();
-    await condition(idle);
-    if (cancelled() && !book.passDone && !state.pass.retry) {
-      // Every row appears in the results: those never started are recorded as skipped.
-      const skipped = await wholeFile.skipCampaignRows({
-        campaign_id: campaignId,
-        execution_start_ms: state.execution_start_ms,
-        first_part: state.part,
-        key: state.pass.key,
-        offset: state.pass.offset,
-        status: 'skipped',
-        reason: state.cancel_reason!,
-      });
-      state.part += skipped.parts;
-      state.counts.skipped += skipped.count;
-      state.pass.taken = state.pass.total;
+  /** The next page of the pass; a page that comes back empty before the pass's end fails the campaign. */
+  private async readingRows(): Promise<PagedRow | undefined> {
+    const { key, offset, taken, total } = this.book.pass;
+    const rows = await onePart.readCampaignRows({
+      key,
+      offset,
+      max_rows: Math.min(500, Math.max(50, 2 * this.config.concurrency)),
+    });
+    if (!this.book.rowsRead(rows)) {
+      throw incomplete(`the rows file ${key} ended after ${taken} of its ${total} rows (at byte ${offset})`);
     }
-    await allWritten();
+    return this.book.rowInHand();
+  }
+
+  /** Start one row's video; not awaited, so the window fills in one workflow task. */
+  private async launch(row: PagedRow, reserved: number): Promise<void> {
+    this.book.launched(row, reserved);
+    if (row.mirror && (await this.remirroring(row, row.mirror))) return;
+    const workflowId = childWorkflowId(this.campaignId, row.id, row.attempt);
+    const ended = (error: unknown) => failedRecord(row, workflowId, error, Date.now(), isCancellation(error));
+    try {
+      const child = await this.children.run(() =>
+        startChild(GenerateVideo, {
+          ...this.childOptions(workflowId),
+          args: [childRequest(row.request, this.book.budget, reserved, this.config.prices)],
+          staticSummary: `${row.request.model ?? 'default model'}: ${String(row.request.prompt).slice(0, 100)}`,
+        }),
+      );
+      void this.children
+        .run(() => child.result())
+        .then(
+          (result) => this.recordEnd(succeededRecord(row, workflowId, result, Date.now())),
+          (error: unknown) => this.recordEnd(ended(error)),
+        );
+    } catch (error) {
+      this.recordEnd(ended(error));
+    }
+  }
+
+  /**
+   * A retried row whose video exists upstream is mirrored again from that job, for nothing. True when
+   * that settled the row (mirrored, failed again, cancelled); false when the gateway no longer has
+   * the job, and only a new one (paid) can make the video.
+   */
+  private async remirroring(row: PagedRow, from: RemirrorInput): Promise<boolean> {
+    const workflowId = `${childWorkflowId(this.campaignId, row.id, row.attempt)}/mirror`;
+    try {
+      const mirrored = await this.children.run(() =>
+        executeChild(RemirrorFinishedJob, { ...this.childOptions(workflowId), args: [from] }),
+      );
+      this.recordEnd(remirroredRecord(row, workflowId, mirrored, Date.now()));
+    } catch (error) {
+      const cancelled = isCancellation(error);
+      const cause = error instanceof ChildWorkflowFailure ? error.cause : undefined;
+      if (!cancelled && cause instanceof ApplicationFailure && cause.type === UPSTREAM_GONE) return false;
+      this.recordEnd(failedRecord(row, workflowId, error, Date.now(), cancelled));
+    }
+    return true;
+  }
+
+  private childOptions(workflowId: string) {
+    return {
+      workflowId,
+      // A terminated campaign still cancels its children, and they their upstream jobs.
+      parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+      // Campaigns share the workers fairly: each is a fairness key of its own.
+      priority: { fairnessKey: this.campaignId },
+    };
+  }
+
+  /** Wait for the window to drain; false when the campaign was cancelled meanwhile. */
+  private async draining(): Promise<boolean> {
+    await condition(() => this.book.idle || this.book.cancelled);
+    return !this.book.cancelled;
+  }
+
+  /** Re-run every row whose latest attempt failed retryably, as a pass of its own. */
+  private async retrying(newExecution: boolean): Promise<void> {
+    const { book } = this;
+    await this.allWritten();
+    const retry = await wholeFile.collectRetryRows({
+      campaign_id: this.campaignId,
+      rows_key: book.rowsKey,
+      retry_key: campaignKey(this.campaignId, `retries/${book.retryTag}.jsonl`),
+    });
+    if (newExecution) book.restoreTotals(retry.totals, retry.rows_total);
+    book.beginRetryPass(retry.key, retry.total);
+  }
+
+  private async continuingAsNew(): Promise<never> {
+    await this.allWritten();
+    const { videos: _rows, retry_failed: _retry, ...settings } = this.input;
+    return continueAsNew<typeof VideoCampaign>(settings, this.book.carried());
+  }
+
+  /** Every row gets a result (those never started are skipped), the files are compiled, the result told. */
+  private async finishing(): Promise<CampaignResult> {
+    const { book } = this;
+    if (book.cancelled) this.children.cancel();
+    await condition(() => book.idle);
+    if (book.cancelled) await this.skippingRest();
+    await this.allWritten();
     const outputs = await wholeFile.compileCampaignResults({
-      campaign_id: campaignId,
+      campaign_id: this.campaignId,
       list_rows_up_to: LIST_ROWS_UP_TO,
     });
-    const last = book.status();
-    const status = last === 'running' || last === 'paused' ? 'completed' : last;
-    showStatus(status);
+    const missing = book.unaccounted();
+    if (missing) throw incomplete(`${missing} prepared row(s) have no result; see ${outputs.results_jsonl}`);
+    const status = book.ending();
+    this.showStatus(status);
     return {
       ...book.progress(Date.now()),
       status,
       results: { results_jsonl: outputs.results_jsonl, results_csv: outputs.results_csv, gallery: outputs.gallery },
       ...(outputs.rows ? { videos: outputs.rows } : {}),
     };
-  } catch (error) {
-    // Cancelling the campaign workflow cancels the children (their scope is a child of the root);
-    // wait for them to record their end, so each cancels its upstream job first.
-    // Then keep what they recorded: the results so far and the gallery.
-    if (isCancellation(error)) {
-      await CancellationScope.nonCancellable(async () => {
-        await condition(idle);
-        await allWritten();
-        await wholeFile.compileCampaignResults({ campaign_id: campaignId, list_rows_up_to: 0 });
-      });
-    }
-    throw error;
+  }
+
+  /** A cancelled campaign records the rows it never started; a retry pass's keep their earlier result. */
+  private async skippingRest(): Promise<void> {
+    const { book } = this;
+    if (book.passDone) return;
+    if (book.pass.retry) return book.retryPassAbandoned();
+    const skipped = await wholeFile.skipCampaignRows({
+      campaign_id: this.campaignId,
+      execution_start_ms: book.executionStartMs,
+      first_part: book.nextPart,
+      key: book.pass.key,
+      offset: book.pass.offset,
+      status: 'skipped',
+      reason: book.cancelReason!,
+    });
+    book.restSkipped(skipped.count, skipped.parts);
+  }
+
+  /** A row ended: count it, and write a results part if enough records wait. */
+  private recordEnd(record: CampaignResultRow): void {
+    this.book.rowEnded(record, Date.now());
+    this.writeResults(false);
+  }
+
+  /** Write a results part when enough records wait (or all of them), in the background. */
+  private writeResults(all: boolean): void {
+    const batch = this.book.takeRecords(Date.now(), all);
+    if (!batch) return;
+    const key = resultsPartKey(this.campaignId, this.book.executionStartMs, batch.part);
+    // Never cancelled: a cancelled campaign still keeps the results of the rows that finished.
+    const written = CancellationScope.nonCancellable(() =>
+      onePart.writeCampaignResults({ key, records: batch.records }),
+    );
+    written.catch(() => undefined); // awaited (and any failure raised) by allWritten
+    this.writes.push(written);
+  }
+
+  private async allWritten(): Promise<void> {
+    this.writeResults(true);
+    await Promise.all(this.writes.splice(0));
+  }
+
+  private showStatus(value: string): void {
+    if (!this.book.showsSearchAttributes) return;
+    upsertSearchAttributes([
+      { key: VideoCampaignIdKey, value: this.campaignId },
+      { key: VideoStatusKey, value },
+    ]);
   }
 }

@@ -12,6 +12,7 @@ import { type Catalog, estimateAttempt, modelSpec, unknownModel } from '../catal
 import { FailureType, type VideoStatus } from '../contract';
 import type { GenerateVideoRequest } from '../request';
 import type { VideoSearchValues } from '../search-attributes';
+import { Budget } from './budget';
 import { messageSchemas } from './lazy';
 import { type JobVerdict, judgeJob } from './video-failures';
 import {
@@ -44,8 +45,6 @@ export interface CarriedState {
   attempts: Attempt[];
   /** The live attempt's upstream view; absent between attempts. */
   upstream?: UpstreamView;
-  /** The same, as runs recorded before version 2 named it. Read once, never written. */
-  current?: UpstreamView & { job_id?: string };
   capabilities?: GatewayCapabilities;
   cancel_reason?: string;
   pending_fallback?: FallbackRequest;
@@ -118,14 +117,9 @@ export class VideoRun {
     };
   }
 
-  /** A run continued as new, from any version of the carried state. */
+  /** A run continued as new. */
   static resume(request: GenerateVideoRequest, carried: CarriedState): VideoRun {
-    const { current, ...state } = carried;
-    if (current && !state.upstream) {
-      const { job_id: _jobId, ...view } = current;
-      state.upstream = view;
-    }
-    return new VideoRun(request, state);
+    return new VideoRun(request, carried);
   }
 
   configure(
@@ -283,15 +277,8 @@ export class VideoRun {
 
   /** Why submitting `model` could pass `max_credits`, or undefined when it cannot. */
   budgetProblem(model: string): string | undefined {
-    const max = this.request.max_credits;
-    if (max === undefined) return undefined;
-    const cost = this.estimate(model).credits_estimated;
-    if (cost === null) return `${model} has no published price, so max_credits ${max} cannot be held`;
-    const spent = estimatedSpend(this.state.attempts);
-    if (spent + cost > max) {
-      return `${model} is estimated at ${cost} credits; with ${spent} already spent that passes max_credits ${max}`;
-    }
-    return undefined;
+    const budget = new Budget(this.request.max_credits, estimatedSpend(this.state.attempts));
+    return budget.submitProblem(model, this.estimate(model).credits_estimated);
   }
 
   private estimate(model: string): Pick<Attempt, 'params' | 'adjustments' | 'credits_estimated'> {

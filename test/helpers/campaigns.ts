@@ -3,14 +3,14 @@ import type { Client } from '@temporalio/client';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { csvLine, type CampaignResultRow } from '../../src/campaign/results';
+import { stringify } from 'csv-stringify/sync';
+import type { CampaignResultRow } from '../../src/campaign/results';
 
 /** A CSV manifest at `path` with a header of the columns the rows use. */
 export function writeCsv(path: string, rows: Record<string, unknown>[]): string {
   const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
-  const lines = [csvLine(columns), ...rows.map((r) => csvLine(columns.map((c) => r[c])))];
   mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, `${lines.join('\n')}\n`);
+  writeFileSync(path, stringify([columns, ...rows.map((r) => columns.map((c) => r[c] ?? ''))]));
   return path;
 }
 

@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { describe, test } from 'node:test';
 import { BUILTIN_CATALOG } from '../../src/catalog';
-import { budgetProblem, campaignInputProblems, checkRow, isRetryable, worstCase } from '../../src/campaign/input';
+import { budgetProblem, campaignInputProblems, checkRow, isRetryable } from '../../src/campaign/input';
 import { cellValue, readManifest, type RawRow } from '../../src/campaign/manifest';
-import { csvLine } from '../../src/campaign/results';
-import { CampaignBook, skippedForBudget } from '../../src/workflows/campaign-book';
+import { csvLine } from '../../src/campaign/results-csv';
+import { Budget, costedRequest } from '../../src/workflows/budget';
 
 async function rowsOf(text: string, format: 'csv' | 'jsonl'): Promise<RawRow[]> {
   const rows: RawRow[] = [];
@@ -50,6 +50,12 @@ describe('manifests', () => {
   });
 });
 
+/** The worst case at the built-in catalog's prices: its credits, or everything when some are unknown. */
+function worstCase(request: Parameters<typeof costedRequest>[0]) {
+  const full = Budget.worstCase(BUILTIN_CATALOG, costedRequest(request));
+  return full.unpriced.length || full.unknown.length ? full : full.credits;
+}
+
 describe('rows', () => {
   test('a row merges over the defaults and is checked; problems name the line and id', () => {
     const ok = checkRow({ id: 'x', prompt: 'p' }, { model: 'wan-2-1' }, { i: 0, line: 2 });
@@ -75,24 +81,32 @@ describe('rows', () => {
   test('the worst case adds up every model the chain could pay for, fitted and times n', () => {
     // wan-2-1 40 + veo-3-1 180 for a 4 s 720p clip; n = 2 doubles both.
     const request = { prompt: 'p', model: 'wan-2-1', fallback_models: ['veo-3-1'], n: 2 };
-    assert.deepEqual(worstCase(BUILTIN_CATALOG, request), { credits: 440, unpriced: [], unknown: [] });
+    assert.equal(worstCase(request), 440);
     // 8 s on veo-3-1 is two clips; wan-2-1 (max 6 s) is fitted to 6 s: two clips as well.
-    const long = worstCase(BUILTIN_CATALOG, {
+    const long = worstCase({
       prompt: 'p',
       model: 'veo-3-1',
       duration_seconds: 8,
       fallback_models: ['wan-2-1'],
     });
-    assert.equal(long.credits, 360 + 80);
+    assert.equal(long, 360 + 80);
   });
 
-  test('unpriced models are refused only with a budget, and a price fixes it', () => {
+  test("unpriced models are refused only with a budget, and the campaign's price fixes it", () => {
     const row = { i: 0, id: 'g', line: 2, attempt: 1, request: { prompt: 'p', model: 'grok-video' } };
     assert.equal(budgetProblem(BUILTIN_CATALOG, row, false), undefined);
     assert.match(budgetProblem(BUILTIN_CATALOG, row, true)!, /grok-video has no price/);
-    const priced = { ...row, request: { ...row.request, prices: { 'grok-video': 50 } } };
-    assert.equal(budgetProblem(BUILTIN_CATALOG, priced, true), undefined);
-    assert.equal(worstCase(BUILTIN_CATALOG, priced.request).credits, 50);
+    const campaignPriced = Budget.priced(BUILTIN_CATALOG, { 'grok-video': 50 });
+    assert.equal(budgetProblem(campaignPriced, row, true), undefined);
+    assert.equal(Budget.worstCase(campaignPriced, costedRequest(row.request)).credits, 50);
+  });
+
+  test("with a budget a row's own prices are refused: it may not lower (or set) a price", () => {
+    const request = { prompt: 'p', model: 'veo-3-1', prices: { 'veo-3-1': 0 } };
+    const row = { i: 0, id: 'cheap', line: 2, attempt: 1, request };
+    assert.match(budgetProblem(BUILTIN_CATALOG, row, true)!, /"prices" belongs to the campaign/);
+    assert.equal(budgetProblem(BUILTIN_CATALOG, row, false), undefined, "without a budget it is the row's affair");
+    assert.equal(worstCase(request), 180, 'the worst case reads the catalog, never the row');
   });
 
   test('retryable failures: not a refusal, not bad input', () => {
@@ -100,59 +114,5 @@ describe('rows', () => {
     assert.equal(isRetryable('QuotaExceeded'), true);
     assert.equal(isRetryable('SafetyRefusal'), false);
     assert.equal(isRetryable('InvalidInput'), false);
-  });
-});
-
-describe('CampaignBook', () => {
-  const row = (i: number) => ({
-    i,
-    id: `r${i}`,
-    line: i + 2,
-    attempt: 1,
-    request: { prompt: `p${i}` },
-    end: 100 * (i + 1),
-  });
-
-  test('reservations count against the budget until the row ends; then only its spend does', () => {
-    const book = new CampaignBook(CampaignBook.fresh(0), { max_credits: 500 }, 0);
-    book.start(row(0), 220);
-    book.start(row(1), 220);
-    assert.equal(book.fits(60), true);
-    assert.equal(book.fits(61), false);
-    book.finish({ ...skippedForBudget(row(0), 0, 1), status: 'succeeded', credits: 180 }, 1);
-    assert.equal(book.reserved, 220);
-    assert.equal(book.state.credits_spent, 180);
-    assert.equal(book.fits(100), true);
-    assert.equal(book.progress(60_000).credits_estimated, 400);
-  });
-
-  test('results are handed out in numbered parts, by count or age', () => {
-    const book = new CampaignBook(CampaignBook.fresh(0), {}, 0);
-    for (let i = 0; i < 99; i++) book.finish(skippedForBudget(row(i), 1, 0), 0);
-    assert.equal(book.takeRecords(1000), undefined, 'not yet: 99 records, young');
-    book.finish(skippedForBudget(row(99), 1, 0), 0);
-    const first = book.takeRecords(1000);
-    assert.equal(first?.part, 0);
-    assert.equal(first?.records.length, 100);
-    book.finish(skippedForBudget(row(100), 1, 0), 2000);
-    assert.equal(book.takeRecords(3000), undefined);
-    assert.equal(book.takeRecords(62_000)?.part, 1, 'a minute old: written');
-  });
-
-  test('progress: counts, rate and ETA from this run', () => {
-    const state = CampaignBook.fresh(0);
-    state.rows_key = 'k';
-    state.total = 10;
-    state.pass = { key: 'k', offset: 0, total: 10, taken: 0, retry: false };
-    const book = new CampaignBook(state, {}, 0);
-    for (let i = 0; i < 4; i++) {
-      book.take(row(i));
-      book.finish({ ...skippedForBudget(row(i), 0, 0), status: 'succeeded' }, 0);
-    }
-    const p = book.progress(60_000);
-    assert.equal(p.succeeded, 4);
-    assert.equal(p.status, 'running');
-    assert.equal(p.rate_per_minute, 4);
-    assert.equal(p.eta_ms, 90_000, 'six rows left at four a minute');
   });
 });

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { BUILTIN_CATALOG, mergeCatalog, modelSpec, withPrices } from '../../src/catalog';
-import { worstCase } from '../../src/campaign/input';
+import { Budget, costedRequest } from '../../src/workflows/budget';
 import { parseGenerateVideoInput } from '../../src/request';
 import { VideoRun } from '../../src/workflows/video-run';
 import { HOSTILE_NAMES } from '../helpers/hostile-names';
@@ -39,8 +39,8 @@ describe('names every object answers to', () => {
 
   test('a campaign row naming one is an unknown model, not a crash', () => {
     for (const name of HOSTILE_NAMES) {
-      assert.deepEqual(worstCase(BUILTIN_CATALOG, { prompt: 'x', model: name }).unknown, [name]);
-      const fallbacks = worstCase(BUILTIN_CATALOG, { prompt: 'x', fallback_models: [name] });
+      assert.deepEqual(Budget.worstCase(BUILTIN_CATALOG, costedRequest({ prompt: 'x', model: name })).unknown, [name]);
+      const fallbacks = Budget.worstCase(BUILTIN_CATALOG, costedRequest({ prompt: 'x', fallback_models: [name] }));
       assert.deepEqual(fallbacks.unknown, [name]);
     }
   });

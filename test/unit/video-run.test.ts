@@ -136,9 +136,9 @@ describe('VideoRun', () => {
     assert.equal(runFor({ model: 'veo-3-1' }).budgetProblem('grok-video'), undefined, 'no cap, no problem');
   });
 
-  test('a run continued as new resumes from either version of the carried state', () => {
+  test('a run continued as new resumes from its carried state', () => {
     const request = parseGenerateVideoInput({ prompt: 'a cat' });
-    const legacy = {
+    const carried = {
       started_at_ms: T0,
       deadline_ms: T0 + 1000,
       catalog: BUILTIN_CATALOG,
@@ -155,14 +155,13 @@ describe('VideoRun', () => {
           credits_estimated: 80,
         },
       ],
-      current: { job_id: 'j', status: 'processing', progress: 40 },
+      upstream: { status: 'processing', progress: 40 },
       rejected_requests: [],
     } as CarriedState;
-    const run = VideoRun.resume(request, legacy);
+    const run = VideoRun.resume(request, carried);
     assert.equal(run.status, 'processing');
     assert.equal(run.progress(T0).progress, 40);
     assert.equal(run.live?.job_id, 'j');
-    assert.equal('current' in run.state, false, 'the old name is not carried further');
   });
 
   test('success: the result counts every paid attempt and reports a shortfall of videos', () => {

@@ -54,7 +54,7 @@ describe('the preloaded workflow modules', () => {
   test('the walk finds the workflows, and only erased imports are skipped', () => {
     assert.deepEqual(loadTimeImports("import type { A } from './a';\nimport { type B, c } from './c';"), ['./c']);
     assert.deepEqual(loadTimeImports("export type { A } from './a';\nexport * from './d';"), ['./d']);
-    for (const file of ['generate-video.ts', 'video-campaign.ts', 'video-campaign-v2.ts', 'lazy.ts']) {
+    for (const file of ['generate-video.ts', 'video-campaign.ts', 'lazy.ts']) {
       assert.ok(
         ours.some((f) => f.endsWith(`/workflows/${file}`)),
         `${file} is in the graph`,
@@ -69,12 +69,7 @@ describe('the preloaded workflow modules', () => {
       [],
       'zod is loaded by the shared workflow modules through this chain; load the schema through lazy.ts',
     );
-    for (const lazy of [
-      'request.ts',
-      'campaign/input.ts',
-      'campaign/legacy-input.ts',
-      'workflows/message-schemas.ts',
-    ]) {
+    for (const lazy of ['request.ts', 'campaign/input.ts', 'workflows/message-schemas.ts']) {
       assert.ok(!ours.some((f) => f.endsWith(`src/${lazy}`)), `${lazy} is loaded lazily, not with the workflows`);
     }
   });
