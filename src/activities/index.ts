@@ -13,7 +13,7 @@ import { INPUT_IMAGE_KEY, MAX_INPUT_IMAGE_BYTES, objectKey, type VideoStore } fr
 import { createCampaignActivities } from '../campaign/activities';
 import { parseGenerateVideoInput, type GenerateVideoRequest } from '../request';
 import { classified } from './failures';
-import { JobDurations, jobChanged } from './watch';
+import { JobDurations, watchJob } from './watch';
 import { mirrorObject, type MirroredObject } from './mirror';
 import { METRIC } from '../operations/metrics';
 import { signWebhook } from '../operations/webhooks';
@@ -151,29 +151,10 @@ export function createActivities(deps: ActivityDependencies) {
 
     pollVideoJob: classified((input: PollInput): Promise<GatewayJob> => checkJob(input)),
 
-    /**
-     * `poll_mode: "activity"`: the poll loop inside one heartbeating activity, which returns to the
-     * workflow only when something changed (the status word, a tenth of progress, an ending) or after
-     * `max_ms`. Far fewer workflow tasks and history events per job than a durable timer per poll;
-     * the workflow cancels it at once for a cancel or a fallback.
-     */
-    watchVideoJob: classified(async (input: WatchInput): Promise<WatchOutput> => {
-      const context = Context.current();
-      const started = Date.now();
-      // The workflow has just seen the job (a poll or the submit): wait first, as the timer loop does,
-      // but only until the check the cadence makes due.
-      const interval = input.poll_interval_ms;
-      let wait = input.next_check_at_ms ? Math.min(interval, Math.max(0, input.next_check_at_ms - started)) : interval;
-      for (;;) {
-        await context.sleep(wait); // rejects when the workflow cancels this activity
-        const checkedAt = Date.now(); // when the request left: the cadence is the gateway's
-        const job = await checkJob(input);
-        context.heartbeat();
-        if (jobChanged(job, input.last) || Date.now() - started >= input.max_ms)
-          return { ...job, checked_at_ms: checkedAt };
-        wait = interval;
-      }
-    }),
+    /** `poll_mode: "activity"`: polls inside one heartbeating activity, back only for news (watch.ts). */
+    watchVideoJob: classified((input: WatchInput): Promise<WatchOutput> =>
+      watchJob(Context.current(), input, checkJob),
+    ),
 
     cancelVideoJob: classified(async (input: CancelInput): Promise<CancelOutput> => {
       if (!deps.gateway.cancel) return { supported: false, cancelled: false };
