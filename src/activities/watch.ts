@@ -63,6 +63,13 @@ function reportLateStart(context: Context, intervalMs: number): void {
 }
 
 /**
+ * Each heartbeat that reaches the server is a write to its store (the pending activity's details), so
+ * a watch sends one at most this often, not one per status check: fresh enough for a progress bar,
+ * well inside the 30 s heartbeat timeout, and a cancel still arrives within it.
+ */
+export const WATCH_HEARTBEAT_EVERY_MS = 10_000;
+
+/**
  * Poll until there is news for the workflow or `max_ms` has passed. The first check comes when the
  * cadence makes it due (`next_check_at_ms`: one interval after the last one), so a late hand-over
  * does not shift the cadence; and a late first check is just a check: it returns only for news.
@@ -75,12 +82,28 @@ export async function watchJob(
   const started = Date.now();
   reportLateStart(context, input.poll_interval_ms);
   const interval = input.poll_interval_ms;
+  let seen: WatchHeartbeat | undefined;
+  let beatAt = 0;
+  const beat = (force = false) => {
+    if (!force && Date.now() - beatAt < WATCH_HEARTBEAT_EVERY_MS) return;
+    beatAt = Date.now();
+    context.heartbeat(seen);
+  };
+  /** Sleep, still heartbeating when the interval is longer than the heartbeat period (up to 10 min). */
+  const sleep = async (ms: number) => {
+    for (let until = Date.now() + ms; ;) {
+      // rejects when the workflow cancels this activity
+      await context.sleep(Math.min(Math.max(0, until - Date.now()), WATCH_HEARTBEAT_EVERY_MS));
+      if (Date.now() >= until) return;
+      beat();
+    }
+  };
   let wait = input.next_check_at_ms ? Math.min(interval, Math.max(0, input.next_check_at_ms - started)) : interval;
   for (let polls = 1; ; polls++) {
-    await context.sleep(wait); // rejects when the workflow cancels this activity
+    await sleep(wait);
     const checkedAt = Date.now(); // when the request left: the cadence is the gateway's
     const job = await checkJob(input);
-    const seen: WatchHeartbeat = {
+    seen = {
       job_id: input.job_id,
       status: job.status,
       upstream_status: job.upstream_status,
@@ -88,7 +111,7 @@ export async function watchJob(
       checked_at_ms: checkedAt,
       polls,
     };
-    context.heartbeat(seen);
+    beat(polls === 1); // the first check at once: progress shows from the start of each watch
     if (jobChanged(job, input.last) || Date.now() - started >= input.max_ms)
       return { ...job, checked_at_ms: checkedAt };
     // The next check one interval after this one was sent, however long the gateway took to answer.
