@@ -83,39 +83,31 @@ export async function watchJob(
   reportLateStart(context, input.poll_interval_ms);
   const interval = input.poll_interval_ms;
   let seen: WatchHeartbeat | undefined;
-  let beatAt = 0;
-  const beat = (force = false) => {
-    if (!force && Date.now() - beatAt < WATCH_HEARTBEAT_EVERY_MS) return;
-    beatAt = Date.now();
-    context.heartbeat(seen);
-  };
-  /** Sleep, still heartbeating when the interval is longer than the heartbeat period (up to 10 min). */
-  const sleep = async (ms: number) => {
-    for (let until = Date.now() + ms; ;) {
-      // rejects when the workflow cancels this activity
-      await context.sleep(Math.min(Math.max(0, until - Date.now()), WATCH_HEARTBEAT_EVERY_MS));
-      if (Date.now() >= until) return;
-      beat();
+  // On a clock, not after each check: a slow status request (up to the gateway client's timeout) or
+  // a long poll interval never leaves the heartbeat timeout without a beat.
+  const ticker = setInterval(() => context.heartbeat(seen), WATCH_HEARTBEAT_EVERY_MS);
+  try {
+    let wait = input.next_check_at_ms ? Math.min(interval, Math.max(0, input.next_check_at_ms - started)) : interval;
+    for (let polls = 1; ; polls++) {
+      await context.sleep(wait); // rejects when the workflow cancels this activity
+      const checkedAt = Date.now(); // when the request left: the cadence is the gateway's
+      const job = await checkJob(input);
+      seen = {
+        job_id: input.job_id,
+        status: job.status,
+        upstream_status: job.upstream_status,
+        ...(job.progress !== undefined ? { progress: job.progress } : {}),
+        checked_at_ms: checkedAt,
+        polls,
+      };
+      if (polls === 1) context.heartbeat(seen); // progress shows from the first check of each watch
+      if (jobChanged(job, input.last) || Date.now() - started >= input.max_ms)
+        return { ...job, checked_at_ms: checkedAt };
+      // The next check one interval after this one was sent, however long the gateway took to answer.
+      wait = Math.max(0, checkedAt + interval - Date.now());
     }
-  };
-  let wait = input.next_check_at_ms ? Math.min(interval, Math.max(0, input.next_check_at_ms - started)) : interval;
-  for (let polls = 1; ; polls++) {
-    await sleep(wait);
-    const checkedAt = Date.now(); // when the request left: the cadence is the gateway's
-    const job = await checkJob(input);
-    seen = {
-      job_id: input.job_id,
-      status: job.status,
-      upstream_status: job.upstream_status,
-      ...(job.progress !== undefined ? { progress: job.progress } : {}),
-      checked_at_ms: checkedAt,
-      polls,
-    };
-    beat(polls === 1); // the first check at once: progress shows from the start of each watch
-    if (jobChanged(job, input.last) || Date.now() - started >= input.max_ms)
-      return { ...job, checked_at_ms: checkedAt };
-    // The next check one interval after this one was sent, however long the gateway took to answer.
-    wait = Math.max(0, checkedAt + interval - Date.now());
+  } finally {
+    clearInterval(ticker);
   }
 }
 
