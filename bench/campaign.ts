@@ -5,6 +5,7 @@
  * every row is in the results manifest exactly once.
  */
 import { Command } from 'commander';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startWorld } from '../test/helpers/world';
 import { readJsonl, runFigures, writeCsv } from '../test/helpers/campaigns';
@@ -28,6 +29,25 @@ export async function campaign(argv: string[]): Promise<void> {
     simulator: { queuedMs: 0, processingMs: jobSeconds * 1000 },
     workerOptions: { maxCachedWorkflows: Math.max(2 * concurrency, 400) },
   });
+  // Where a row's time goes: the server's CPU (the dev server's process) and this process's (worker, simulator, client).
+  const serverPids = readdirSync('/proc').filter((pid) => {
+    try {
+      return /^\d+$/.test(pid) && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(world.server.store);
+    } catch {
+      return false;
+    }
+  });
+  const serverCpu = () =>
+    serverPids.reduce((sum, pid) => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+        return sum + (Number(stat[11]) + Number(stat[12])) / 100;
+      } catch {
+        return sum;
+      }
+    }, 0);
+  const serverBefore = serverCpu();
+  const cpuBefore = process.cpuUsage();
   let peakRss = 0;
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 500);
   try {
@@ -51,6 +71,26 @@ export async function campaign(argv: string[]): Promise<void> {
     const records = readJsonl(result.results.results_jsonl);
     const ids = new Set(records.map((r) => r.id));
     const figures = await runFigures(world.client, id);
+    const serverSeconds = serverCpu() - serverBefore;
+    const cpu = process.cpuUsage(cpuBefore);
+    const ownSeconds = (cpu.user + cpu.system) / 1e6;
+    const children: { events: number; tasks: number }[] = [];
+    for await (const child of world.client.workflow.list({ query: "WorkflowType = 'GenerateVideo'" })) {
+      const events = (await world.client.workflow.getHandle(child.workflowId).fetchHistory()).events ?? [];
+      children.push({
+        events: events.length,
+        tasks: events.filter((e) => e.workflowTaskCompletedEventAttributes).length,
+      });
+      if (children.length >= 20) break;
+    }
+    let campaignEvents = 0;
+    for (let runId: string | undefined; ;) {
+      const events = (await world.client.workflow.getHandle(id, runId).fetchHistory()).events ?? [];
+      campaignEvents += events.length;
+      runId = events[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId || undefined;
+      if (!runId) break;
+    }
+    const mean = (values: number[]) => (values.reduce((a, b) => a + b, 0) / Math.max(1, values.length)).toFixed(1);
     const print = (what: string, value: string) => console.log(`campaign    ${what.padEnd(44)} ${value}`);
     print('rows / concurrency / job seconds', `${rows} / ${concurrency} / ${jobSeconds}`);
     print('status, succeeded', `${result.status}, ${result.succeeded}`);
@@ -64,6 +104,17 @@ export async function campaign(argv: string[]): Promise<void> {
     print('largest payload in any run', `${(figures.maxPayloadBytes / 1024).toFixed(1)} KiB`);
     print('process peak RSS (worker, simulator, client)', `${(peakRss / 1024 / 1024).toFixed(0)} MB`);
     print('upstream submits', String(world.simulator.callsTo('submit').length));
+    print('store', world.server.store === 'memory' ? 'dev server in memory' : 'dev server on a SQLite file (WAL)');
+    print('server CPU (per row)', `${serverSeconds.toFixed(0)} s (${((1000 * serverSeconds) / rows).toFixed(1)} ms)`);
+    print(
+      'worker+simulator+client CPU (per row)',
+      `${ownSeconds.toFixed(0)} s (${((1000 * ownSeconds) / rows).toFixed(1)} ms)`,
+    );
+    print(
+      'child events / workflow tasks per row (20 sampled)',
+      `${mean(children.map((c) => c.events))} / ${mean(children.map((c) => c.tasks))}`,
+    );
+    print('campaign history events per row (all runs)', (campaignEvents / rows).toFixed(1));
   } finally {
     clearInterval(sampler);
     await world.close();

@@ -1,19 +1,22 @@
 /**
- * `npm run bench -- fleet --n 1000 --job-seconds 60 [--mode timer|activity|both] [--server dev|cluster]`:
- * N GenerateVideo started through the client against one worker process (`src/worker.ts`, configured by
- * environment as in production), the gateway simulator and a Temporal server (the dev server, or
- * temporal-server on PostgreSQL), all on this machine. Prints figures, never pass/fail.
+ * `npm run bench -- fleet --n 1000 --job-seconds 60 [--mode timer|activity|both] [--server file|memory|cluster]`:
+ * N GenerateVideo started through the client against one worker process (`durable-video worker` from the sources, run as
+ * `npm run worker` runs it: its node flags, no VIDEO_WORKER_* settings beyond the caller's own), the
+ * gateway simulator and a Temporal server, all on this machine. The server is the project's dev server
+ * on a SQLite file (as the demo and the tests run it) unless `--server memory` (in-memory dev server,
+ * labelled) or `--server cluster` (temporal-server on PostgreSQL). Prints figures, never pass/fail.
  */
 import { Command } from 'commander';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { VideoClient } from '../src/client';
 import { buildWorkflowBundle } from '../scripts/build-workflows';
 import { startCluster } from '../src/cluster';
 import { startDevServer } from '../src/dev-server';
+import { DEFAULT_ACTIVITY_SLOTS } from '../src/worker-tuning';
 import { startSimulator, type GatewaySimulator } from '../src/simulator/server';
 
 const ROOT = join(__dirname, '..');
@@ -25,7 +28,8 @@ interface FleetOptions {
   n: number;
   jobSeconds: number;
   mode: 'timer' | 'activity' | 'both';
-  server: 'dev' | 'cluster';
+  /** file: the dev server on a SQLite file (WAL), as the project runs it; memory: in memory; cluster: PostgreSQL. */
+  server: string;
   pollInterval: number | 'auto';
   maxRps?: number;
   /** Write the worker's CPU profile here (node --cpu-prof) and print where its time went. */
@@ -99,14 +103,17 @@ async function spawnWorker(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout!.on('data', (d) => (output += d));
-  child.stderr!.on('data', (d) => (output = `${output}${d}`.slice(-5000)));
+  // Counted as the lines pass: a full worker says its watches start late (activities/watch.ts).
+  const warnings = { lateStarts: 0 };
+  const watchLog = (d: Buffer) => (warnings.lateStarts += (String(d).match(/job watch started late/g) ?? []).length);
+  child.stdout!.on('data', (d) => ((output += d), watchLog(d)));
+  child.stderr!.on('data', (d) => ((output = `${output}${d}`.slice(-5000)), watchLog(d)));
   const deadline = Date.now() + 120_000;
   while (!output.includes('Worker polling')) {
     if (child.exitCode !== null || Date.now() > deadline) throw new Error(`worker did not start: ${output}`);
     await new Promise((r) => setTimeout(r, 200));
   }
-  return { child, store };
+  return { child, store, warnings };
 }
 
 /** Run `count` tasks, at most `width` at a time. */
@@ -132,17 +139,22 @@ async function runFleet(
   const queuedMs = 1000;
   const simulator = await startSimulator({ queuedMs, processingMs: options.jobSeconds * 1000 - queuedMs });
   const taskQueue = `fleet-${mode}-${Date.now()}`;
-  const workerEnv: Record<string, string> = {
-    // Every job in flight holds an activity slot in activity mode.
-    ...(mode === 'activity' ? { VIDEO_WORKER_MAX_ACTIVITIES: String(options.n + 200) } : {}),
-  };
+  // No tuning of our own: the worker's defaults, and only the VIDEO_WORKER_* the caller set (printed).
+  const workerEnv: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env))
     if (key.startsWith('VIDEO_WORKER_') && value) workerEnv[key] = value;
   if (options.maxRps) workerEnv.VIDEO_API_MAX_RPS = String(options.maxRps);
   if (options.bundlePath) workerEnv.VIDEO_WORKFLOW_BUNDLE = options.bundlePath;
   const profileDir = options.cpuProf ? join(options.cpuProf, mode) : undefined;
   const nodeFlags = options.nodeFlags.split(' ').filter(Boolean);
-  const { child, store } = await spawnWorker(server.address, simulator, taskQueue, workerEnv, nodeFlags, profileDir);
+  const { child, store, warnings } = await spawnWorker(
+    server.address,
+    simulator,
+    taskQueue,
+    workerEnv,
+    nodeFlags,
+    profileDir,
+  );
   const connection = await Connection.connect({ address: server.address });
   const videos = new VideoClient(new Client({ connection }), { taskQueue });
   const serverCpuBefore = server.pids().reduce((sum, pid) => sum + processFigures(pid).cpu, 0);
@@ -196,8 +208,19 @@ async function runFleet(
     }
     const busiest = Math.max(...perSecond.values());
     const histories = await Promise.all(
-      jobs.slice(0, 5).map(async (j) => (await j.handle.fetchHistory()).events?.length ?? 0),
+      jobs.slice(0, 20).map(async (j) => {
+        const events = (await j.handle.fetchHistory()).events ?? [];
+        return {
+          events: events.length,
+          workflowTasks: events.filter((e) => e.workflowTaskCompletedEventAttributes).length,
+          watches: events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'watchVideoJob')
+            .length,
+        };
+      }),
     );
+    const range = (values: number[]) =>
+      Math.min(...values) === Math.max(...values) ? `${values[0]}` : `${Math.min(...values)}-${Math.max(...values)}`;
+    const lateStarts = warnings.lateStarts;
     const intervalSeconds = options.pollInterval === 'auto' ? 5 : options.pollInterval / 1000;
     const floor = 1 + Math.ceil(options.jobSeconds / intervalSeconds);
     const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
@@ -215,9 +238,15 @@ async function runFleet(
         `${percentile(rssSamples, 50).toFixed(0)} MB / ${percentile(rssSamples, 90).toFixed(0)} MB`,
       ],
       ['worker RSS when ready (peak)', `${workerBefore.rssMb.toFixed(0)} MB (${workerBefore.peakRssMb.toFixed(0)} MB)`],
-      ['worker CPU', `${(worker.cpu - workerBefore.cpu).toFixed(0)} s`],
-      ['server CPU', `${serverCpu.toFixed(0)} s`],
-      ['history events per workflow', `${Math.min(...histories)}-${Math.max(...histories)}`],
+      [
+        'worker CPU (per video)',
+        `${(worker.cpu - workerBefore.cpu).toFixed(0)} s (${((1000 * (worker.cpu - workerBefore.cpu)) / options.n).toFixed(0)} ms)`,
+      ],
+      ['server CPU (per video)', `${serverCpu.toFixed(0)} s (${((1000 * serverCpu) / options.n).toFixed(0)} ms)`],
+      ['history events per workflow', range(histories.map((h) => h.events))],
+      ['workflow tasks per workflow', range(histories.map((h) => h.workflowTasks))],
+      ['watch activities per workflow', range(histories.map((h) => h.watches))],
+      ['"watch started late" warnings', `${lateStarts}`],
     ];
   } finally {
     clearInterval(sampler);
@@ -234,7 +263,11 @@ export async function fleet(argv: string[]): Promise<void> {
     .option('--n <n>', 'workflows in flight', (v) => Number(v), 1000)
     .option('--job-seconds <s>', 'how long each upstream job takes', (v) => Number(v), 60)
     .option('--mode <mode>', 'timer | activity | both', 'timer')
-    .option('--server <server>', 'dev (the dev server) | cluster (temporal-server on PostgreSQL)', 'dev')
+    .option(
+      '--server <servers>',
+      'file (dev server on a SQLite file, default) | memory (dev server in memory) | cluster (PostgreSQL); a list compares them',
+      'file',
+    )
     .option('--poll-interval <ms>', 'poll interval in ms, or auto', (v) => (v === 'auto' ? 'auto' : Number(v)), 5000)
     .option('--max-rps <n>', 'VIDEO_API_MAX_RPS for the worker (the gateway budget)', (v) => Number(v))
     .option('--cpu-prof <dir>', "write the worker's CPU profile to this folder and summarise it")
@@ -251,35 +284,37 @@ export async function fleet(argv: string[]): Promise<void> {
     .opts<FleetOptions>();
   const bundleDir = options.prebuiltBundle ? mkdtempSync(join(tmpdir(), 'fleet-bundle-')) : undefined;
   if (bundleDir) options.bundlePath = await buildWorkflowBundle(join(bundleDir, 'workflow-bundle.js'));
-  const server =
-    options.server === 'cluster'
-      ? await startCluster({ log: (line) => console.error(line) }).then((c) => ({
-          address: c.address,
-          stop: c.stop,
-          pids: () => [
-            ...findProcesses('server', '--root', 'temporal-cluster-'),
-            ...findProcesses('postgres', 'temporal-cluster-'),
-          ],
-        }))
-      : await startDevServer().then((d) => ({
-          address: d.address,
-          stop: d.stop,
-          pids: () => findProcesses('start-dev', `--port ${d.address.split(':').pop()}`),
-        }));
+  const servers = parseServers(String(options.server));
+  const columns: [string, [string, string][]][] = [];
   try {
     const modes = options.mode === 'both' ? (['timer', 'activity'] as const) : [options.mode as 'timer' | 'activity'];
-    const columns: [string, [string, string][]][] = [];
-    for (const mode of modes) columns.push([mode, await runFleet(mode, options, server)]);
+    for (const kind of servers) {
+      const server = await startServer(kind);
+      try {
+        for (const mode of modes)
+          columns.push([`${STORE_LABEL[kind]}, ${mode}`, await runFleet(mode, options, server)]);
+      } finally {
+        await server.stop();
+      }
+    }
+    const slots = process.env.VIDEO_WORKER_MAX_ACTIVITIES ?? `${DEFAULT_ACTIVITY_SLOTS} (default)`;
+    const tuning = Object.entries(process.env).filter(([k, v]) => k.startsWith('VIDEO_WORKER_') && v);
     console.log(
-      `\nfleet: N=${options.n}, ${options.jobSeconds} s jobs, ${options.pollInterval}${options.pollInterval === 'auto' ? '' : ' ms'} polls, ${options.server} server` +
+      `\nfleet: N=${options.n}, ${options.jobSeconds} s jobs, ${options.pollInterval}${options.pollInterval === 'auto' ? '' : ' ms'} polls` +
         (options.maxRps ? `, budget ${options.maxRps} requests/s` : '') +
-        (options.prebuiltBundle ? ', prebuilt workflow bundle' : ', workflows bundled at worker start') +
-        `, worker node flags: ${options.nodeFlags || 'none (the worker sets --heap-growing-percent=20)'}`,
+        `\nmachine: ${cpus().length} cores, ${(totalmem() / 1024 ** 3).toFixed(0)} GiB, load average at the end ${loadavg()
+          .map((l) => l.toFixed(1))
+          .join(' ')} (anything else running shares these cores)` +
+        `\nworker: as \`npm run worker\` runs it (node flags: ${options.nodeFlags || 'none; it sets --heap-growing-percent=20 itself'}), ` +
+        `activity slots ${slots}, ${tuning.length ? tuning.map(([k, v]) => `${k}=${v}`).join(' ') : 'no VIDEO_WORKER_* settings'}, ` +
+        (options.prebuiltBundle ? 'prebuilt workflow bundle' : 'workflows bundled at worker start'),
     );
-    console.log(`${''.padEnd(34)}${columns.map(([mode]) => mode.padEnd(34)).join('')}`);
-    for (let row = 0; row < columns[0][1].length; row++) {
+    for (const kind of servers) console.log(`store ${STORE_LABEL[kind]}: ${STORE_MEANING[kind]}`);
+    const width = 40;
+    console.log(`${''.padEnd(34)}${columns.map(([label]) => label.padEnd(width)).join('')}`);
+    for (let row = 0; row < (columns[0]?.[1].length ?? 0); row++) {
       console.log(
-        `${columns[0][1][row][0].padEnd(34)}${columns.map(([, figures]) => figures[row][1].padEnd(34)).join('')}`,
+        `${columns[0][1][row][0].padEnd(34)}${columns.map(([, figures]) => figures[row][1].padEnd(width)).join('')}`,
       );
     }
     for (const mode of options.cpuProf ? modes : []) {
@@ -288,9 +323,47 @@ export async function fleet(argv: string[]): Promise<void> {
         console.log(`${what.padEnd(64)}${value}`);
     }
   } finally {
-    await server.stop();
     if (bundleDir) rmSync(bundleDir, { recursive: true, force: true });
   }
+}
+
+type ServerKind = 'file' | 'memory' | 'cluster';
+const STORE_LABEL: Record<ServerKind, string> = { file: 'SQLite file', memory: 'memory', cluster: 'PostgreSQL' };
+const STORE_MEANING: Record<ServerKind, string> = {
+  file: 'the dev server (temporal server start-dev) on a SQLite file, journal_mode=wal, synchronous=normal, as the project runs it',
+  memory: 'the dev server with history in memory only (lost when it stops: not durable, for comparison)',
+  cluster: 'temporal-server v1.29.1 on PostgreSQL 15 (src/cluster.ts), on this machine',
+};
+
+/** `--server file,cluster`: the servers to compare, in order ("dev" is the file store, as before). */
+function parseServers(value: string): ServerKind[] {
+  return value.split(',').map((v) => {
+    const kind = v.trim() === 'dev' ? 'file' : v.trim();
+    if (!(kind in STORE_LABEL)) throw new Error(`--server ${v}: expected file, memory or cluster`);
+    return kind as ServerKind;
+  });
+}
+
+async function startServer(
+  kind: ServerKind,
+): Promise<{ address: string; stop: () => Promise<void>; pids: () => number[] }> {
+  if (kind === 'cluster') {
+    const c = await startCluster({ log: (line) => console.error(line) });
+    return {
+      address: c.address,
+      stop: c.stop,
+      pids: () => [
+        ...findProcesses('server', '--root', 'temporal-cluster-'),
+        ...findProcesses('postgres', 'temporal-cluster-'),
+      ],
+    };
+  }
+  const d = await startDevServer({ store: kind });
+  return {
+    address: d.address,
+    stop: d.stop,
+    pids: () => findProcesses('start-dev', `--port ${d.address.split(':').pop()}`),
+  };
 }
 
 export type { ChildProcess };

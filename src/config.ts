@@ -10,6 +10,7 @@ import { DEFAULT_TASK_QUEUE, DIALECTS } from './contract';
 import { describeIssues } from './failures';
 import { parseDuration } from './duration';
 import { webhookSecretProblem } from './operations/webhooks';
+import { DEFAULT_ACTIVITY_SLOTS } from './worker-tuning';
 
 const flag = z
   .enum(['1', '0', 'true', 'false', 'yes', 'no', ''])
@@ -50,8 +51,9 @@ const WorkerEnv = z
     /** How many workers share VIDEO_API_MAX_RPS: each takes an equal part. */
     VIDEO_WORKER_COUNT: z.coerce.number().int().positive().default(1),
     /**
-     * Worker tuning for fleets (unset: the Temporal SDK's defaults). In poll_mode "activity" every job
-     * in flight holds an activity slot, so VIDEO_WORKER_MAX_ACTIVITIES bounds the jobs one worker watches.
+     * Worker tuning for fleets (unset: the Temporal SDK's defaults, except activity slots). In
+     * poll_mode "activity" every job in flight holds an activity slot, so VIDEO_WORKER_MAX_ACTIVITIES
+     * (default 10,000: worker-tuning.ts) bounds the jobs one worker watches.
      */
     VIDEO_WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().positive().optional(),
     VIDEO_WORKER_MAX_WORKFLOW_TASKS: z.coerce.number().int().positive().optional(),
@@ -106,12 +108,15 @@ function productionProblem(config: WorkerConfig): string | undefined {
 
 export type WorkerConfig = z.output<typeof WorkerEnv>;
 
-/** The worker options the VIDEO_WORKER_* variables set; the SDK's defaults for the rest. */
+/**
+ * The worker options the VIDEO_WORKER_* variables set; activity slots sized for watches (worker-tuning.ts);
+ * the SDK's defaults for the rest.
+ */
 export function workerTuning(config: WorkerConfig) {
   const options = {
     maxCachedWorkflows: config.VIDEO_WORKER_MAX_CACHED_WORKFLOWS,
     maxConcurrentWorkflowTaskExecutions: config.VIDEO_WORKER_MAX_WORKFLOW_TASKS,
-    maxConcurrentActivityTaskExecutions: config.VIDEO_WORKER_MAX_ACTIVITIES,
+    maxConcurrentActivityTaskExecutions: config.VIDEO_WORKER_MAX_ACTIVITIES ?? DEFAULT_ACTIVITY_SLOTS,
     maxConcurrentLocalActivityExecutions: config.VIDEO_WORKER_MAX_LOCAL_ACTIVITIES,
     workflowTaskPollerBehavior: config.VIDEO_WORKER_WORKFLOW_POLLERS
       ? { type: 'simple-maximum' as const, maximum: config.VIDEO_WORKER_WORKFLOW_POLLERS }

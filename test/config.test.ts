@@ -101,9 +101,10 @@ describe('worker configuration: empty and production', () => {
 });
 
 describe('fleet settings', () => {
-  test('VIDEO_WORKER_* become worker options; unset ones keep the SDK defaults', async () => {
+  test('VIDEO_WORKER_* become worker options; unset ones keep the SDK defaults, but for watch-sized activity slots', async () => {
     const { workerTuning } = await import('../src/config.js');
-    assert.deepEqual(workerTuning(loadWorkerConfig({})), {});
+    // A watch holds a slot while its job runs: a worker takes every watch of a large fleet untuned.
+    assert.deepEqual(workerTuning(loadWorkerConfig({})), { maxConcurrentActivityTaskExecutions: 10_000 });
     const tuned = workerTuning(
       loadWorkerConfig({
         VIDEO_WORKER_MAX_CACHED_WORKFLOWS: '2000',

@@ -14,7 +14,7 @@ import { classified } from './failures';
 import { createGatewayActivities, createJobCheck } from './gateway';
 import { createMirrorActivities, type MirrorDependencies } from './mirroring';
 import { createRequestActivities } from './request';
-import { JobDurations, jobChanged } from './watch';
+import { JobDurations, watchJob } from './watch';
 import type { WatchInput, WatchOutput } from './types';
 
 export interface ActivityDependencies extends MirrorDependencies, CallbackDependencies {
@@ -38,29 +38,10 @@ export function createActivities(deps: ActivityDependencies) {
     ...createRequestActivities(deps),
     ...createCatalogActivities({ catalog, durations, searchAttributesRegistered: deps.searchAttributesRegistered }),
     ...createGatewayActivities({ ...deps, durations }),
-    /**
-     * `poll_mode: "activity"`: the poll loop inside one heartbeating activity, which returns to the
-     * workflow only when something changed (the status word, a tenth of progress, an ending) or after
-     * `max_ms`. Far fewer workflow tasks and history events per job than a durable timer per poll;
-     * the workflow cancels it at once for a cancel or a fallback.
-     */
-    watchVideoJob: classified(async (input: WatchInput): Promise<WatchOutput> => {
-      const context = Context.current();
-      const started = Date.now();
-      // The workflow has just seen the job (a poll or the submit): wait first, as the timer loop does,
-      // but only until the check the cadence makes due.
-      const interval = input.poll_interval_ms;
-      let wait = input.next_check_at_ms ? Math.min(interval, Math.max(0, input.next_check_at_ms - started)) : interval;
-      for (;;) {
-        await context.sleep(wait); // rejects when the workflow cancels this activity
-        const checkedAt = Date.now(); // when the request left: the cadence is the gateway's
-        const job = await checkJob(input);
-        context.heartbeat();
-        if (jobChanged(job, input.last) || Date.now() - started >= input.max_ms)
-          return { ...job, checked_at_ms: checkedAt };
-        wait = interval;
-      }
-    }),
+    /** `poll_mode: "activity"`: polls inside one heartbeating activity, back only for news (watch.ts). */
+    watchVideoJob: classified((input: WatchInput): Promise<WatchOutput> =>
+      watchJob(Context.current(), input, checkJob),
+    ),
 
     ...createMirrorActivities(deps),
     ...createCallbackActivities(deps),

@@ -1,20 +1,114 @@
-/** When a watched job is worth telling the workflow about. Pure: unit-tested. */
-import type { GatewayJob } from '../gateway/types';
-
 /**
- * Progress is reported to the workflow in steps of this many percent: a quarter keeps the workflow
- * informed (progress query, UI) at about four wake-ups per job, where every poll would be one each.
+ * poll_mode "activity": the poll loop inside one heartbeating activity. It hands the job back to the
+ * workflow only for news the workflow acts on (a new status word, an ending) or after `max_ms`;
+ * progress travels in the heartbeat details instead, where the client, the CLI and the Temporal UI's
+ * pending-activity view read it. Each hand-over is a workflow task and several history events written
+ * to the server's store, so a job of a minute costs two hand-overs, not one per progress step.
  */
-export const PROGRESS_STEP = 25;
+import type { Context } from '@temporalio/activity';
+import type { GatewayJob } from '../gateway/types';
+import type { PollInput, WatchInput, WatchOutput } from './types';
 
-/** The job ended, its status word changed, or its progress crossed a step. */
-export function jobChanged(job: GatewayJob, last: { upstream_status?: string; progress?: number }): boolean {
+/** The job ended or its status word changed: the workflow has something to decide or to record. */
+export function jobChanged(job: GatewayJob, last: { upstream_status?: string }): boolean {
   // A success counts once it has a URL; without one it is still "working" (as the workflow judges it).
   if ((job.status === 'succeeded' && job.video_url) || job.status === 'failed' || job.status === 'cancelled')
     return true;
-  if (job.upstream_status !== last.upstream_status) return true;
-  const step = (progress: number | undefined) => Math.floor((progress ?? 0) / PROGRESS_STEP);
-  return step(job.progress) !== step(last.progress);
+  return job.upstream_status !== last.upstream_status;
+}
+
+/**
+ * What a watch heartbeats after every status check: the job as last seen. Clients read it from the
+ * workflow's pending activity (describe), so progress needs no hand-over to the workflow.
+ */
+export interface WatchHeartbeat {
+  job_id: string;
+  status: GatewayJob['status'];
+  upstream_status: string;
+  /** The gateway's own progress figure (0-100), when it gives one. */
+  progress?: number;
+  /** When the gateway answered (epoch ms). */
+  checked_at_ms: number;
+  /** Status checks this watch has made. */
+  polls: number;
+}
+
+/** The activity type whose heartbeats carry a WatchHeartbeat. */
+export const WATCH_ACTIVITY_TYPE = 'watchVideoJob';
+
+/** Counts watches that started late: queued behind a full worker (no free activity slot) or a slow server. */
+export const WATCH_LATE_START_METRIC = 'video_watch_late_starts';
+
+/** A watch that starts this much later than scheduled (or one poll interval, if longer) is reported. */
+const LATE_START_MS = 10_000;
+/** At most one warning per worker in this long: a full worker would otherwise log one per watch. */
+const LATE_WARNING_EVERY_MS = 60_000;
+let lastLateWarningAt = 0;
+
+/**
+ * A watch that waited for a slot polls late, silently, unless someone says so: a log line (rate-
+ * limited) and a counter, so an operator learns the worker is full instead of reading late polls.
+ */
+function reportLateStart(context: Context, intervalMs: number): void {
+  const waitedMs = Date.now() - context.info.currentAttemptScheduledTimestampMs;
+  if (waitedMs < Math.max(LATE_START_MS, intervalMs)) return;
+  context.metricMeter.createCounter(WATCH_LATE_START_METRIC, '1', 'watches that started late').add(1);
+  if (Date.now() - lastLateWarningAt < LATE_WARNING_EVERY_MS) return;
+  lastLateWarningAt = Date.now();
+  context.log.warn(
+    'A job watch started late: its polls are late too. The worker may have no free activity slot ' +
+      '(raise VIDEO_WORKER_MAX_ACTIVITIES, or add workers) or the Temporal server is behind',
+    { waited_ms: waitedMs, metric: WATCH_LATE_START_METRIC },
+  );
+}
+
+/**
+ * Each heartbeat that reaches the server is a write to its store (the pending activity's details), so
+ * a watch sends one at most this often, not one per status check: fresh enough for a progress bar,
+ * well inside the 30 s heartbeat timeout, and a cancel still arrives within it.
+ */
+export const WATCH_HEARTBEAT_EVERY_MS = 10_000;
+
+/**
+ * Poll until there is news for the workflow or `max_ms` has passed. The first check comes when the
+ * cadence makes it due (`next_check_at_ms`: one interval after the last one), so a late hand-over
+ * does not shift the cadence; and a late first check is just a check: it returns only for news.
+ */
+export async function watchJob(
+  context: Context,
+  input: WatchInput,
+  checkJob: (input: PollInput) => Promise<GatewayJob>,
+): Promise<WatchOutput> {
+  const started = Date.now();
+  reportLateStart(context, input.poll_interval_ms);
+  const interval = input.poll_interval_ms;
+  let seen: WatchHeartbeat | undefined;
+  // On a clock, not after each check: a slow status request (up to the gateway client's timeout) or
+  // a long poll interval never leaves the heartbeat timeout without a beat.
+  const ticker = setInterval(() => context.heartbeat(seen), WATCH_HEARTBEAT_EVERY_MS);
+  try {
+    let wait = input.next_check_at_ms ? Math.min(interval, Math.max(0, input.next_check_at_ms - started)) : interval;
+    for (let polls = 1; ; polls++) {
+      await context.sleep(wait); // rejects when the workflow cancels this activity
+      const checkedAt = Date.now(); // when the request left: the cadence is the gateway's
+      const job = await checkJob(input);
+      seen = {
+        job_id: input.job_id,
+        status: job.status,
+        upstream_status: job.upstream_status,
+        ...(job.progress !== undefined ? { progress: job.progress } : {}),
+        checked_at_ms: checkedAt,
+        polls,
+      };
+      if (polls === 1) context.heartbeat(seen); // progress shows from the first check of each watch
+      if (jobChanged(job, input.last) || Date.now() - started >= input.max_ms)
+        return { ...job, checked_at_ms: checkedAt };
+      // The next check one interval after this one was sent, however long the gateway took to answer.
+      wait = Math.max(0, checkedAt + interval - Date.now());
+    }
+  } finally {
+    clearInterval(ticker);
+  }
 }
 
 /**

@@ -7,6 +7,7 @@ import {
   Connection,
   WithStartWorkflowOperation,
   WorkflowExecutionAlreadyStartedError,
+  type WorkflowExecutionDescription,
   type WorkflowHandle,
   type WorkflowStartOptions,
 } from '@temporalio/client';
@@ -19,6 +20,7 @@ import { FailureType, WorkflowType, type VideoStatus } from '../contract';
 import { parseGenerateVideoInput, type GenerateVideoInput } from '../request';
 import type { VideoStore } from '../store/types';
 import { storeInlineImage } from './input-images';
+import { lastWatchHeartbeat, mayBeWatched, withWatchProgress } from './watch-progress';
 import {
   cancelSignal,
   type FallbackAccepted,
@@ -90,11 +92,12 @@ export interface VideoClientOptions {
 
 /**
  * A workflow's progress query, read every `intervalMs`, yielded whenever `keyOf` changes, until the
- * snapshot is final or the workflow has closed (its last state is still read and yielded).
+ * snapshot is final or the workflow has closed (its last state is still read and yielded). `read`
+ * gets the description made alongside (a pending watch's heartbeat is in it).
  */
 async function* snapshots<T>(
   handle: WorkflowHandle,
-  read: () => Promise<T>,
+  read: (description: WorkflowExecutionDescription) => Promise<T>,
   keyOf: (snapshot: T) => string,
   isFinal: (snapshot: T) => boolean,
   options: { intervalMs?: number; signal?: AbortSignal },
@@ -103,9 +106,9 @@ async function* snapshots<T>(
   for (;;) {
     if (options.signal?.aborted) return;
     // Closed before the read means the read saw the final state.
-    const { status } = await handle.describe();
-    const open = status.name === 'RUNNING' || status.name === 'CONTINUED_AS_NEW';
-    const snapshot = await read().catch(() => undefined); // e.g. refused before handlers existed
+    const description = await handle.describe();
+    const open = description.status.name === 'RUNNING' || description.status.name === 'CONTINUED_AS_NEW';
+    const snapshot = await read(description).catch(() => undefined); // e.g. refused before handlers existed
     if (snapshot !== undefined) {
       const key = keyOf(snapshot);
       if (key !== last) {
@@ -134,8 +137,19 @@ export class VideoJob {
     return this.handle.result();
   }
 
+  /**
+   * The workflow's `progress` query; while the job is upstream, with the newest progress its watch
+   * activity has heartbeated (poll_mode "activity" hands over only status changes, not progress).
+   */
   progress(): Promise<VideoProgress> {
-    return this.handle.query(progressQuery);
+    return this.progressWith();
+  }
+
+  private async progressWith(description?: WorkflowExecutionDescription): Promise<VideoProgress> {
+    const answer = await this.handle.query(progressQuery);
+    if (!mayBeWatched(answer)) return answer;
+    const seen = await lastWatchHeartbeat(this.handle, description ?? (await this.handle.describe()));
+    return withWatchProgress(answer, seen);
   }
 
   /**
@@ -145,7 +159,7 @@ export class VideoJob {
   watch(options: { intervalMs?: number; signal?: AbortSignal } = {}): AsyncGenerator<VideoProgress> {
     return snapshots(
       this.handle,
-      () => this.progress(),
+      (description) => this.progressWith(description),
       (p) => `${p.status}/${p.progress}/${p.attempt}`,
       (p) => FINAL_STATUSES.includes(p.status),
       options,

@@ -283,7 +283,8 @@ class VideoLoop {
       );
       if (job === INTERRUPTED) return undefined;
       const now = Date.now();
-      if (this.lastPoll?.jobId === jobId) {
+      // A watch's hand-overs are news, not polls: its cadence at the gateway is the activity's own.
+      if (this.lastPoll?.jobId === jobId && run.request.poll_mode === 'timer') {
         metricMeter.createHistogram(METRIC.pollGap, 'int', 'ms').record(now - this.lastPoll.at);
       }
       // Timer-mode polls, and watches in histories from before they reported it, have no checked_at_ms.

@@ -67,6 +67,8 @@ export interface VideoProgress {
   deadline: string;
   /** The gateway's own word for where the job is (it may be one we do not know). */
   upstream_status?: string;
+  /** When the live job was first seen processing: an estimate of progress rises from there. */
+  processing_since?: string;
   /** Status checks that failed in a row (an outage is waited out until the deadline). */
   poll_failures: number;
   /** Fallback requests that were refused, with why. */

@@ -71,6 +71,11 @@ export function estimatedProgress(processingMs: number): number {
   return Math.min(90, Math.round(90 * (1 - Math.exp(-processingMs / 45_000))));
 }
 
+/** The gateway's progress figure as we show it: the last 5% are ours (mirroring the video). */
+export function shownUpstreamProgress(upstream: number): number {
+  return Math.round(upstream * 0.95);
+}
+
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /** Before anything is learned: the low end of the seeds' "most videos finish in 30-90 s". */
@@ -201,6 +206,9 @@ export class VideoRun {
       elapsed_ms: now - this.state.started_at_ms,
       deadline: iso(this.state.deadline_ms),
       upstream_status: this.state.upstream?.upstream_status,
+      ...(this.state.upstream?.processing_since_ms !== undefined
+        ? { processing_since: iso(this.state.upstream.processing_since_ms) }
+        : {}),
       poll_failures: this.state.poll_failures ?? 0,
       rejected_requests: this.state.rejected_requests,
     };
@@ -337,7 +345,7 @@ export class VideoRun {
       view.status = 'processing';
       view.processing_since_ms ??= now;
       if (job.progress !== undefined) {
-        view.progress = Math.max(view.progress, Math.round(job.progress * 0.95));
+        view.progress = Math.max(view.progress, shownUpstreamProgress(job.progress));
         view.progress_source = 'upstream';
       } else {
         view.progress = Math.max(view.progress, estimatedProgress(now - view.processing_since_ms));

@@ -129,11 +129,12 @@ describe('watching a job (poll_mode "activity")', () => {
     upstream_status: 'running',
     ...extra,
   });
-  test('report endings, new status words and progress steps; stay quiet otherwise', async () => {
+  test('report endings and new status words; never progress alone (it goes in the heartbeat)', async () => {
     const { jobChanged } = await import('../../src/activities/watch.js');
     const last = { upstream_status: 'running', progress: 12 };
     assert.equal(jobChanged(job({ progress: 24 }), last), false);
-    assert.equal(jobChanged(job({ progress: 25 }), last), true);
+    assert.equal(jobChanged(job({ progress: 25 }), last), false);
+    assert.equal(jobChanged(job({ progress: 99 }), last), false);
     assert.equal(
       jobChanged(job({ upstream_status: 'upscaling', status: 'working' as never, progress: 12 }), last),
       true,
