@@ -98,8 +98,8 @@ export class VideoPlugin extends SimplePlugin {
     if (clash) throw new Error(`VideoPlugin: the worker already has an activity named "${clash}"`);
     const code = this.workflowCode(configured);
     return {
-      // Our defaults first: anything the service set wins.
-      ...workerTuning(this.config),
+      // Our defaults first: anything the service set wins (a tuner of its own replaces our slot counts).
+      ...(configured.tuner ? {} : workerTuning(this.config)),
       // Heartbeats (mirror progress, watches) reach the server at least this often, and with them
       // cancellation; a stopping worker lets running activities finish or heartbeat out, and then
       // gives up on one that ignores its cancellation.
