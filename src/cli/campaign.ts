@@ -3,7 +3,6 @@
  * follow it with a progress bar; `campaign status|pause|resume|cancel|retry-failed --id ID` steer a
  * running one; `campaign check --file` checks a manifest without starting anything. The store is the one the workers use (VIDEO_STORE).
  */
-import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
 import { createReadStream, readFileSync } from 'node:fs';
 import { extname } from 'node:path';
@@ -19,6 +18,7 @@ import { checkManifest } from '../campaign/check';
 import { manifestFormat, readManifest } from '../campaign/manifest';
 import { catalogFromEnv } from '../console/catalog';
 import { withClient } from './operations';
+import { progressBar } from './progress';
 import type { CampaignJob, CampaignProgress, CampaignResult } from '../client';
 import { loadWorkerConfig } from '../config';
 import { createStore } from '../store';
@@ -45,16 +45,9 @@ async function sha256Of(path: string): Promise<string> {
 
 /** A progress bar over the campaign's snapshots: done/total, failed, credits, ETA. */
 async function follow(campaign: CampaignJob, out: NodeJS.WriteStream = process.stderr): Promise<void> {
-  const bar = new SingleBar(
-    {
-      format:
-        ' {bar} {value}/{total} done | {running} running | {failed} failed | {credits} credits | ETA {eta_text} | {status}',
-      stream: out,
-      noTTYOutput: true,
-      notTTYSchedule: 5000,
-      hideCursor: true,
-    },
-    Presets.shades_classic,
+  const bar = progressBar(
+    ' {bar} {value}/{total} done | {running} running | {failed} failed | {credits} credits | ETA {eta_text} | {status}',
+    out,
   );
   const done = (p: CampaignProgress) => p.succeeded + p.failed + p.cancelled + p.skipped + p.skipped_budget;
   const view = (p: CampaignProgress) => ({

@@ -5,6 +5,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { VideoParams } from '../catalog';
 import type { VideoStatus } from '../contract';
+import type { UpstreamCopyResult } from '../gateway/types';
 import { messageSchemas } from './lazy';
 import type { CancelRequest, FallbackRequest } from './message-schemas';
 
@@ -99,7 +100,7 @@ export interface VideoResult {
   /** infery: whether the gateway's own mirror worked ("failed" is why our copy matters). */
   provider_mirror_status?: string;
   /** The gateway-side copy, where one was asked for. */
-  upstream_copy?: { file_id?: string; retention_days?: number; expires_at?: string; error?: string };
+  upstream_copy?: UpstreamCopyResult;
   prompt: string;
   params: VideoParams;
   attempts: Attempt[];
