@@ -62,6 +62,8 @@ const WorkerEnv = z
     VIDEO_WORKER_WORKFLOW_POLLERS: z.coerce.number().int().positive().optional(),
     VIDEO_WORKER_ACTIVITY_POLLERS: z.coerce.number().int().positive().optional(),
     VIDEO_WORKER_REUSE_V8_CONTEXT: flag,
+    /** Mirrors one worker runs at once; the rest wait their turn, heartbeating (default 16). */
+    VIDEO_WORKER_MAX_MIRRORS: z.coerce.number().int().positive().optional(),
     /**
      * How long a stopping worker (SIGINT, SIGTERM) lets running activities finish or heartbeat out
      * before they are cancelled; a cancelled mirror or watch is retried by the next worker.

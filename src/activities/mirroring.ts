@@ -8,6 +8,7 @@ import type { VideoGateway } from '../gateway/types';
 import { METRIC } from '../operations/metrics';
 import { objectKey, type VideoStore } from '../store/types';
 import { classified } from './failures';
+import { Limiter } from './limiter';
 import { mirrorObject, type MirroredObject, THUMBNAIL_CONTENT, VIDEO_CONTENT } from './mirror';
 import { DEFAULT_DOWNLOAD_POLICY, type DownloadPolicy } from './safe-download';
 import type { MirrorInput, MirrorOutput, UpstreamCopy } from './types';
@@ -18,11 +19,16 @@ export interface MirrorDependencies {
   download?: Partial<DownloadPolicy>;
   /** A gateway-side copy besides ours: infery pins the file, infrai keeps the job for N days (1-90). */
   upstreamCopy?: { pinFile?: boolean; retentionDays?: number };
+  /** Mirrors this worker runs at once (`VIDEO_WORKER_MAX_MIRRORS`); the others wait, heartbeating. */
+  maxConcurrentMirrors?: number;
 }
+
+export const DEFAULT_CONCURRENT_MIRRORS = 16;
 
 export function createMirrorActivities(deps: MirrorDependencies) {
   const policy: DownloadPolicy = { ...DEFAULT_DOWNLOAD_POLICY, ...deps.download };
   const signal = () => Context.current().cancellationSignal;
+  const mirrors = new Limiter(deps.maxConcurrentMirrors ?? DEFAULT_CONCURRENT_MIRRORS);
 
   /** Ask the gateway to keep its copy too. Best effort: our own copy is what the result promises. */
   async function upstreamCopy(jobId: string, video: MirroredObject): Promise<UpstreamCopy | undefined> {
@@ -45,53 +51,62 @@ export function createMirrorActivities(deps: MirrorDependencies) {
   }
 
   return {
-    mirrorVideo: classified(async (input: MirrorInput): Promise<MirrorOutput> => {
-      // Keys derive from the workflow id: a retry overwrites its own object, never another video's.
-      const { workflowExecution, activityId } = Context.current().info;
-      const key = (file: string) => objectKey(workflowExecution?.workflowId ?? `activity-${activityId}`, file);
-      // The first video may be re-issued by the gateway when its signed URL expired.
-      const refreshUrl = deps.gateway.freshDownloadUrl
-        ? () => deps.gateway.freshDownloadUrl!(input.job_id, { signal: signal() })
-        : undefined;
-      const sources = input.videos?.length
-        ? input.videos
-        : [{ url: input.video_url, thumbnail_url: input.thumbnail_url }];
-      const started = Date.now();
-      const videos: MirroredObject[] = [];
-      for (const [index, source] of sources.entries()) {
-        const name = index === 0 ? 'video.mp4' : `video-${index + 1}.mp4`;
-        videos.push(
-          await mirrorObject(
-            {
-              url: source.url,
-              key: key(name),
-              expect: VIDEO_CONTENT,
-              refreshUrl: index === 0 ? refreshUrl : undefined,
-            },
-            deps.store,
-            policy,
-          ),
-        );
-      }
-      const { metricMeter } = Context.current();
-      metricMeter.createCounter(METRIC.mirrorBytes, 'By').add(videos.reduce((sum, v) => sum + v.bytes, 0));
-      metricMeter.createHistogram(METRIC.mirrorDuration, 'int', 'ms').record(Date.now() - started);
-      const output: MirrorOutput = { video: videos[0], upstream_copy: await upstreamCopy(input.job_id, videos[0]) };
-      if (videos.length > 1) output.videos = videos;
-      const thumbnailUrl = input.thumbnail_url ?? sources[0].thumbnail_url;
-      if (thumbnailUrl) {
-        try {
-          output.thumbnail = await mirrorObject(
-            { url: thumbnailUrl, key: key('thumbnail'), expect: THUMBNAIL_CONTENT },
-            deps.store,
-            policy,
-          );
-        } catch (error) {
-          if (signal().aborted) throw error;
-          output.thumbnail_error = (error as Error).message;
-        }
-      }
-      return output;
+    mirrorVideo: classified((input: MirrorInput): Promise<MirrorOutput> => {
+      const context = Context.current();
+      return mirrors.run(() => mirror(input), {
+        signal: context.cancellationSignal,
+        waiting: () => context.heartbeat({ waiting_for: 'a mirror place' }),
+      });
     }),
   };
+
+  /** Copy a finished job's videos, then its thumbnail (best effort), into the store. */
+  async function mirror(input: MirrorInput): Promise<MirrorOutput> {
+    // Keys derive from the workflow id: a retry overwrites its own object, never another video's.
+    const { workflowExecution, activityId } = Context.current().info;
+    const key = (file: string) => objectKey(workflowExecution?.workflowId ?? `activity-${activityId}`, file);
+    // The first video may be re-issued by the gateway when its signed URL expired.
+    const refreshUrl = deps.gateway.freshDownloadUrl
+      ? () => deps.gateway.freshDownloadUrl!(input.job_id, { signal: signal() })
+      : undefined;
+    const sources = input.videos?.length
+      ? input.videos
+      : [{ url: input.video_url, thumbnail_url: input.thumbnail_url }];
+    const started = Date.now();
+    const videos: MirroredObject[] = [];
+    for (const [index, source] of sources.entries()) {
+      const name = index === 0 ? 'video.mp4' : `video-${index + 1}.mp4`;
+      videos.push(
+        await mirrorObject(
+          {
+            url: source.url,
+            key: key(name),
+            expect: VIDEO_CONTENT,
+            refreshUrl: index === 0 ? refreshUrl : undefined,
+          },
+          deps.store,
+          policy,
+        ),
+      );
+    }
+    const { metricMeter } = Context.current();
+    metricMeter.createCounter(METRIC.mirrorBytes, 'By').add(videos.reduce((sum, v) => sum + v.bytes, 0));
+    metricMeter.createHistogram(METRIC.mirrorDuration, 'int', 'ms').record(Date.now() - started);
+    const output: MirrorOutput = { video: videos[0], upstream_copy: await upstreamCopy(input.job_id, videos[0]) };
+    if (videos.length > 1) output.videos = videos;
+    const thumbnailUrl = input.thumbnail_url ?? sources[0].thumbnail_url;
+    if (thumbnailUrl) {
+      try {
+        output.thumbnail = await mirrorObject(
+          { url: thumbnailUrl, key: key('thumbnail'), expect: THUMBNAIL_CONTENT },
+          deps.store,
+          policy,
+        );
+      } catch (error) {
+        if (signal().aborted) throw error;
+        output.thumbnail_error = (error as Error).message;
+      }
+    }
+    return output;
+  }
 }

@@ -54,6 +54,7 @@ export function workerEnvironment(config: WorkerConfig): WorkerEnvironment {
         maxBytes: config.VIDEO_MIRROR_MAX_BYTES,
       },
       upstreamCopy: { pinFile: config.VIDEO_UPSTREAM_PIN, retentionDays: config.VIDEO_UPSTREAM_RETENTION_DAYS },
+      maxConcurrentMirrors: config.VIDEO_WORKER_MAX_MIRRORS,
       simulated,
       callbackSecret: config.VIDEO_CALLBACK_SECRET,
       callbacks: { allowLoopback: config.VIDEO_CALLBACK_ALLOW_LOOPBACK },

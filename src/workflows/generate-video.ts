@@ -43,7 +43,7 @@ import {
   mirrorActivity,
   pollActivity,
   submitActivity,
-  WATCH_MAX_MS,
+  watchSpanMs,
   watchActivity,
 } from './video-activities';
 import {
@@ -265,11 +265,11 @@ class VideoLoop {
     const poll =
       run.request.poll_mode === 'activity'
         ? (input: PollInput) =>
-            watchActivity(remaining)({
+            watchActivity(remaining, run.request.poll_interval_ms)({
               ...input,
               poll_interval_ms: run.request.poll_interval_ms,
               last: run.lastSeen(),
-              max_ms: Math.min(WATCH_MAX_MS, remaining),
+              max_ms: watchSpanMs(run.request.poll_interval_ms, remaining),
               ...(this.lastPoll?.jobId === jobId && this.lastPoll.checkedAt
                 ? { next_check_at_ms: this.lastPoll.checkedAt + run.request.poll_interval_ms }
                 : {}),

@@ -53,10 +53,19 @@ export function pollActivity(remainingMs: number) {
 /** The longest one watch activity runs before reporting back, changed or not. */
 export const WATCH_MAX_MS = 2 * 60_000;
 
+/**
+ * How long one watch may run before reporting back: WATCH_MAX_MS, or one poll interval when that is
+ * longer (a watch checks at least once), and never past the deadline.
+ */
+export function watchSpanMs(pollIntervalMs: number, remainingMs: number): number {
+  return Math.min(Math.max(WATCH_MAX_MS, pollIntervalMs), remainingMs);
+}
+
 /** poll_mode "activity": one activity per change; a worker that dies is noticed within the heartbeat timeout. */
-export function watchActivity(remainingMs: number) {
+export function watchActivity(remainingMs: number, pollIntervalMs: number) {
   return proxyActivities<VideoActivities>({
-    startToCloseTimeout: WATCH_MAX_MS + 60_000,
+    // Room for the first check after a whole interval, and for the check itself.
+    startToCloseTimeout: Math.max(WATCH_MAX_MS, pollIntervalMs) + 60_000,
     scheduleToCloseTimeout: until(remainingMs),
     heartbeatTimeout: '30s',
     retry: STATUS_CHECK_RETRY,
