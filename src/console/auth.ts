@@ -32,11 +32,9 @@ export type AuthenticatedBy = 'bearer' | 'cookie' | 'development';
 /** How this request proves the token, or undefined when it does not. */
 export function authenticate(c: Context, token: string | undefined): AuthenticatedBy | undefined {
   if (!token) return 'development';
-  const header = c.req.header('authorization');
-  if (header) {
-    const match = /^Bearer\s+(.+)$/i.exec(header.trim());
-    return match && sameSecret(match[1], token) ? 'bearer' : undefined;
-  }
+  // Only a Bearer header decides: another scheme (a proxy's Basic auth) leaves the cookie to decide.
+  const match = /^Bearer\s+(.+)$/i.exec(c.req.header('authorization')?.trim() ?? '');
+  if (match) return sameSecret(match[1], token) ? 'bearer' : undefined;
   const cookie = getCookie(c, SESSION_COOKIE);
   return cookie && sameSecret(cookie, sessionValue(token)) ? 'cookie' : undefined;
 }
@@ -92,11 +90,15 @@ const pathOf = (c: Context) => {
   return url.pathname + url.search;
 };
 
-/** Only a path on this site: `next=//evil.example` or a full URL would send the user elsewhere. */
+/**
+ * Only a path on this site: `next=//evil.example`, a full URL, or a path a browser would read as another
+ * host once it strips tabs and newlines (`/\t/evil.example`) would send the user elsewhere.
+ */
 export function safeNext(next: unknown): string {
-  return typeof next === 'string' && next.startsWith('/') && !next.startsWith('//') && !next.includes('\\')
-    ? next
-    : '/';
+  if (typeof next !== 'string' || !next.startsWith('/') || /[\u0000-\u0020\u007f\\]/.test(next)) return '/';
+  const base = 'http://console.invalid';
+  const url = new URL(next, base);
+  return url.origin === base ? url.pathname + url.search + url.hash : '/';
 }
 
 export function signIn(c: Context, token: string | undefined, given: string): boolean {
