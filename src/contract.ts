@@ -28,6 +28,10 @@ export const FailureType = {
   BudgetExceeded: 'BudgetExceeded',
   /** The client was given an `idempotency_key` already used for a different input. */
   IdempotencyConflict: 'IdempotencyConflict',
+  /** A campaign found rows it prepared but never ran or recorded: it fails rather than end short. */
+  CampaignIncomplete: 'CampaignIncomplete',
+  /** A retried row's finished upstream job is gone from the gateway: only a new, paid job can make it. */
+  UpstreamGone: 'UpstreamGone',
 } as const;
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
 

@@ -36,7 +36,7 @@ import {
 import type { GenerateVideo } from '../workflows/generate-video';
 import type { VideoCampaign } from '../workflows/video-campaign';
 import { campaignInputProblems, problemList, type VideoCampaignInput } from '../campaign/input';
-import { invalidInput } from '../failures';
+import { idempotencyConflict, invalidInput } from '../failures';
 import {
   campaignCancelSignal,
   campaignPauseSignal,
@@ -360,11 +360,9 @@ export class VideoClient {
     const existing = memo?.[INPUT_FINGERPRINT];
     // Workflows started before fingerprints were recorded have none: nothing to compare.
     if (typeof existing === 'string' && existing !== expected) {
-      throw ApplicationFailure.create({
-        type: FailureType.IdempotencyConflict,
-        message: `workflow id "${handle.workflowId}" was already used for a different input; use a new idempotency_key for a new request`,
-        nonRetryable: true,
-      });
+      throw idempotencyConflict(
+        `workflow id "${handle.workflowId}" was already used for a different input; use a new idempotency_key for a new request`,
+      );
     }
   }
 

@@ -265,7 +265,10 @@ class VideoLoop {
     const poll =
       run.request.poll_mode === 'activity'
         ? (input: PollInput) =>
-            watchActivity(remaining, run.request.poll_interval_ms)({
+            watchActivity(
+              remaining,
+              run.request.poll_interval_ms,
+            )({
               ...input,
               poll_interval_ms: run.request.poll_interval_ms,
               last: run.lastSeen(),

@@ -5,12 +5,12 @@
  * the campaign generate the row again, and pay. A child workflow of its own, so the mirrored objects
  * are keyed by its id (`<campaign id>/<row id>/attempt-<n>/mirror`) like any video's.
  */
-import { ApplicationFailure } from '@temporalio/workflow';
 import { FailureType } from '../contract';
+import { upstreamGone } from '../failures';
 import type { MirrorOutput } from '../activities/types';
 import { rethrowCancellation } from './interruptible';
 import { mirrorActivity, pollActivity } from './video-activities';
-import { factsOf, judgeJob, videoFailure } from './video-failures';
+import { afterPollFailure, factsOf, judgeJob, videoFailure } from './video-failures';
 
 /** The upstream job to mirror from, as the row's failure named it. */
 export interface RemirrorInput {
@@ -23,20 +23,22 @@ export interface Remirrored extends Pick<MirrorOutput, 'video' | 'videos' | 'thu
   job_id: string;
 }
 
-/** The gateway no longer has the finished job: only a new job can make the video. */
-export const UPSTREAM_GONE = 'UpstreamGone';
-
 const MINUTE = 60_000;
 
 export async function RemirrorFinishedJob(input: RemirrorInput): Promise<Remirrored> {
-  const gone = (why: string) =>
-    ApplicationFailure.create({ type: UPSTREAM_GONE, message: `job ${input.job_id}: ${why}`, nonRetryable: true });
+  const gone = (why: string) => upstreamGone(`job ${input.job_id}: ${why}`);
   let job;
   try {
     job = await pollActivity(10 * MINUTE)({ job_id: input.job_id, model: input.model });
   } catch (error) {
     rethrowCancellation(error);
-    throw gone(`the gateway no longer answers for it (${factsOf(error).message})`);
+    const facts = factsOf(error);
+    // Only a gateway that no longer knows the job means it is gone: an outage is no reason to pay again.
+    if (afterPollFailure(facts) === 'job_lost') throw gone(`the gateway no longer knows it (${facts.message})`);
+    throw videoFailure(FailureType.MirrorFailed, `job ${input.job_id} could not be checked: ${facts.message}`, {
+      attempts: [],
+      job_id: input.job_id,
+    });
   }
   if (judgeJob(job).kind !== 'succeeded') throw gone(`it is "${job.upstream_status}", without a video`);
   try {

@@ -24,7 +24,8 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Catalog } from '../catalog';
-import { describeIssues, invalidInput } from '../failures';
+import { FailureType } from '../contract';
+import { campaignIncomplete, describeIssues, invalidInput } from '../failures';
 import type { VideoCampaignConfig, VideoCampaignInput } from '../campaign/input';
 import type { PagedRow } from '../campaign/activities';
 import { campaignKey, resultsPartKey, type CampaignResultRow } from '../campaign/results';
@@ -45,13 +46,12 @@ import { GenerateVideo } from './generate-video';
 import { campaignInput } from './lazy';
 import { loadCatalog, searchAttributesRegistered } from './video-activities';
 import { onePart, wholeFile } from './video-campaign-activities';
-import { RemirrorFinishedJob, UPSTREAM_GONE, type RemirrorInput } from './video-campaign-remirror';
+import { RemirrorFinishedJob, type RemirrorInput } from './video-campaign-remirror';
 import { ownFailure } from './video-failures';
 
 /** Small campaigns list every row's result in the workflow result too. */
 const LIST_ROWS_UP_TO = 100;
 /** A campaign that lost track of a row: it fails, loudly, rather than end `completed` without it. */
-export const CAMPAIGN_INCOMPLETE = 'CampaignIncomplete';
 
 export async function VideoCampaign(input: VideoCampaignInput, carried?: CampaignCarried): Promise<CampaignResult> {
   const config = parseConfig(input, !carried);
@@ -72,10 +72,6 @@ function parseConfig(input: unknown, first: boolean): VideoCampaignConfig {
   const source = first && sourceProblem(parsed.data);
   if (source) throw invalidInput(`invalid VideoCampaign input: ${source}`);
   return parsed.data;
-}
-
-function incomplete(message: string): ApplicationFailure {
-  return ApplicationFailure.create({ type: CAMPAIGN_INCOMPLETE, message, nonRetryable: true });
 }
 
 /** The phases of a campaign run; each returns when there is something new to decide. */
@@ -177,7 +173,7 @@ class CampaignLoop {
       max_rows: Math.min(500, Math.max(50, 2 * this.config.concurrency)),
     });
     if (!this.book.rowsRead(rows)) {
-      throw incomplete(`the rows file ${key} ended after ${taken} of its ${total} rows (at byte ${offset})`);
+      throw campaignIncomplete(`the rows file ${key} ended after ${taken} of its ${total} rows (at byte ${offset})`);
     }
     return this.book.rowInHand();
   }
@@ -222,7 +218,7 @@ class CampaignLoop {
     } catch (error) {
       const cancelled = isCancellation(error);
       const cause = error instanceof ChildWorkflowFailure ? error.cause : undefined;
-      if (!cancelled && cause instanceof ApplicationFailure && cause.type === UPSTREAM_GONE) return false;
+      if (!cancelled && cause instanceof ApplicationFailure && cause.type === FailureType.UpstreamGone) return false;
       this.recordEnd(failedRecord(row, workflowId, error, Date.now(), cancelled));
     }
     return true;
@@ -275,7 +271,7 @@ class CampaignLoop {
       list_rows_up_to: LIST_ROWS_UP_TO,
     });
     const missing = book.unaccounted();
-    if (missing) throw incomplete(`${missing} prepared row(s) have no result; see ${outputs.results_jsonl}`);
+    if (missing) throw campaignIncomplete(`${missing} prepared row(s) have no result; see ${outputs.results_jsonl}`);
     const status = book.ending();
     this.showStatus(status);
     return {

@@ -25,6 +25,10 @@ import {
   type VideoResult,
 } from './messages';
 
+/** The refused fallback requests the progress query shows: the latest, each problem clipped. */
+const REJECTED_REQUESTS_KEPT = 20;
+const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+
 /** Where the live attempt is upstream, as last seen. */
 export interface UpstreamView {
   status: VideoStatus;
@@ -257,8 +261,11 @@ export class VideoRun {
   /** From a signal, which cannot answer: a refusal is recorded where the progress query shows it. */
   requestFallback(raw: unknown, now: number): string | undefined {
     const { request, problem } = this.checkFallback(raw);
-    if (problem) this.state.rejected_requests.push({ request, problem, at: iso(now) });
-    else this.state.pending_fallback = request;
+    if (problem) {
+      // Kept small whatever a sender sends: the state rides in every query answer and continue-as-new.
+      this.state.rejected_requests.push({ request, problem: clip(problem, 500), at: iso(now) });
+      this.state.rejected_requests.splice(0, this.state.rejected_requests.length - REJECTED_REQUESTS_KEPT);
+    } else this.state.pending_fallback = request;
     return problem;
   }
 

@@ -104,6 +104,18 @@ describe('VideoRun', () => {
     assert.equal(other.stopReason(T0)?.ending, 'cancelled');
   });
 
+  test('refused fallback signals stay small, however many and however large', () => {
+    const run = runFor({ model: 'veo-3-1', fallback_models: ['wan-2-1'] });
+    run.startAttempt(run.takeNextModel()!, T0);
+    const huge = Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`unknown_key_${i}`, i]));
+    for (let i = 0; i < 100; i++) run.requestFallback(huge, T0 + i);
+    const { rejected_requests } = run.progress(T0 + 100);
+    assert.equal(rejected_requests.length, 20, 'the latest 20 are kept');
+    assert.equal(rejected_requests[19].at, new Date(T0 + 99).toISOString());
+    assert.ok(rejected_requests.every((r) => r.problem.length <= 500));
+    assert.ok(JSON.stringify(run.progress(T0 + 100)).length < 64 * 1024);
+  });
+
   test('fallback requests: refused with a reason, or taken as the next model', () => {
     const run = runFor({ model: 'veo-3-1', fallback_models: ['wan-2-1'] });
     run.startAttempt(run.takeNextModel()!, T0);
