@@ -42,7 +42,9 @@ const STATUS_WORDS: Record<string, JobStatus> = {
 
 /** The job status a word means; `working` for every word not known to mean an ending. */
 export function normaliseStatus(word: string): JobStatus {
-  return STATUS_WORDS[word.trim().toLowerCase().replace(/[ -]/g, '_')] ?? 'working';
+  const key = word.trim().toLowerCase().replace(/[ -]/g, '_');
+  // Own words only: "constructor" or "__proto__" from a gateway are unfamiliar words, not endings.
+  return Object.hasOwn(STATUS_WORDS, key) ? STATUS_WORDS[key] : 'working';
 }
 
 const ErrorField = z

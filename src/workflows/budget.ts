@@ -8,7 +8,7 @@
  * Prices come from the catalog (the live one when reachable) with the campaign's own `prices` laid
  * over it, never from a row: a row could otherwise price a model at 0 and pass any budget.
  */
-import { type Catalog, estimateAttempt, fallbackChain, firstModel, withPrices } from '../catalog';
+import { type Catalog, estimateAttempt, fallbackChain, firstModel, modelSpec, withPrices } from '../catalog';
 import type { GenerateVideoInput, GenerateVideoRequest } from '../request';
 
 /** What a row could cost at most, and the models that make that unknowable. */
@@ -33,13 +33,15 @@ export type CostedRequest = Partial<
  * without loading zod into the workflow: one spelling per field, as the schema would normalise it.
  */
 export function costedRequest(input: GenerateVideoInput): CostedRequest {
+  // Trimmed as the schema trims them: the child costs " 4k" as 4k, so the reservation must too.
+  const trimmed = (text: string | undefined) => text?.trim();
   return {
-    model: input.model,
+    model: trimmed(input.model),
     prefer: input.prefer,
-    fallback_models: input.fallback_models,
+    fallback_models: input.fallback_models?.map((model) => model.trim()),
     duration_seconds: input.duration_seconds ?? input.duration,
-    resolution: input.resolution,
-    aspect_ratio: input.aspect_ratio ?? input.aspect,
+    resolution: trimmed(input.resolution),
+    aspect_ratio: trimmed(input.aspect_ratio ?? input.aspect),
     n: input.n,
   };
 }
@@ -126,7 +128,7 @@ export class Budget {
     const first = request.model ?? firstModel(catalog, request.prefer);
     const result: WorstCase = { credits: 0, unpriced: [], unknown: [] };
     for (const model of fallbackChain(catalog, first, request)) {
-      const spec = Object.hasOwn(catalog, model) ? catalog[model] : undefined;
+      const spec = modelSpec(catalog, model);
       if (!spec) {
         result.unknown.push(model);
         continue;

@@ -9,6 +9,16 @@ import { childRequest } from '../../src/workflows/campaign-children';
 const MODELS = Object.keys(BUILTIN_CATALOG);
 
 describe('Budget', () => {
+  test('a row is costed as the child will read it: trimmed like the schema trims it', () => {
+    const padded = Budget.worstCase(
+      BUILTIN_CATALOG,
+      costedRequest({ prompt: 'x', model: ' veo-3-1 ', resolution: ' 4k' }),
+    );
+    const plain = Budget.worstCase(BUILTIN_CATALOG, costedRequest({ prompt: 'x', model: 'veo-3-1', resolution: '4k' }));
+    assert.deepEqual(padded, plain);
+    assert.deepEqual(padded.unknown, []);
+  });
+
   test('reservations count until the row ends; then only what it spent does', () => {
     const budget = new Budget(500);
     budget.reserve(0, 220);

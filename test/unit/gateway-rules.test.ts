@@ -11,6 +11,8 @@ describe('status words', () => {
     for (const word of ['failed', 'error', 'expired', 'timed out']) assert.equal(normaliseStatus(word), 'failed', word);
     for (const word of ['cancelled', 'canceled', 'aborted']) assert.equal(normaliseStatus(word), 'cancelled', word);
     assert.equal(normaliseStatus('pending'), 'queued');
+    for (const word of ['constructor', '__proto__', 'toString', 'hasOwnProperty'])
+      assert.equal(normaliseStatus(word), 'working', `"${word}" is an unfamiliar word, nothing more`);
     assert.equal(normaliseStatus('in-progress'), 'processing');
     // Words no seed lists: a gateway that adds a stage must never make us abandon a paid job.
     for (const word of ['upscaling', 'unknown', 'post_processing', 'STAGE_7', '', 'safety_review', 'finalizing']) {
