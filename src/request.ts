@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { callbackUrlProblem } from './addresses';
 import { parseDuration } from './duration';
 import { describeIssues, invalidInput } from './failures';
-import { INPUT_IMAGE_KEY } from './store/types';
+import { fitsKeySegment, INPUT_IMAGE_KEY, MAX_KEY_SEGMENT } from './store/types';
 
 export const MIN_POLL_INTERVAL_MS = 100;
 export const MAX_TIMEOUT_MS = 24 * 3_600_000;
@@ -71,7 +71,16 @@ export const GenerateVideoFields = z
     person_generation: z.enum(['dont_allow', 'allow_adult', 'allow_all']).optional(),
     fallback_models: z.array(z.string().trim().min(1)).max(10).optional(),
     prefer: z.enum(['balanced', 'cheapest', 'smartest']).optional(),
-    idempotency_key: z.string().trim().min(1).max(200).optional(),
+    idempotency_key: z
+      .string()
+      .trim()
+      .min(1)
+      .max(200)
+      .refine(
+        (key) => fitsKeySegment(key),
+        `idempotency_key is too long once made a file name (${MAX_KEY_SEGMENT} characters, each non-ASCII one counting 6)`,
+      )
+      .optional(),
     /** Where the worker POSTs the result when the job ends (Standard Webhooks, signed). */
     callback_url: z
       .url({ protocol: /^https?$/ })

@@ -18,7 +18,7 @@ import { taskQueue as defaultTaskQueue } from '../config';
 import { tracingRequested } from '../operations/tracing-env';
 import { FailureType, WorkflowType, type VideoStatus } from '../contract';
 import { parseGenerateVideoInput, type GenerateVideoInput } from '../request';
-import type { VideoStore } from '../store/types';
+import { fitsKeySegment, type VideoStore } from '../store/types';
 import { storeInlineImage } from './input-images';
 import { lastWatchHeartbeat, mayBeWatched, withWatchProgress } from './watch-progress';
 import {
@@ -46,6 +46,9 @@ import {
   type CampaignProgress,
   type CampaignResult,
 } from '../workflows/campaign-messages';
+
+/** Room a campaign id leaves in its rows' keys: a row id (100) and `/attempt-<n>/mirror`, encoded. */
+const CAMPAIGN_ID_RESERVE = 100;
 
 export type { CampaignProgress, CampaignResult, GenerateVideoInput, VideoProgress, VideoResult };
 
@@ -376,6 +379,10 @@ export class VideoClient {
       throw invalidInput(`invalid VideoCampaign input, nothing was started: ${problemList(problems)}`);
     }
     const workflowId = options.workflowId ?? `campaign-${randomUUID()}`;
+    // Row keys extend the campaign id (`<id>/<row id>/attempt-<n>/mirror`): leave them room.
+    if (!fitsKeySegment(workflowId, CAMPAIGN_ID_RESERVE)) {
+      throw invalidInput(`campaign id "${workflowId.slice(0, 60)}..." is too long; nothing was started`);
+    }
     const summary = input.manifest
       ? `campaign from ${input.manifest.uri}`
       : `campaign of ${input.videos?.length ?? 0} videos`;

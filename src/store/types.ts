@@ -59,6 +59,18 @@ export function objectKey(workflowId: string, file: string): string {
   return `${encodeKeySegment(workflowId)}/${file}`;
 }
 
+/**
+ * The longest id segment we write: file systems take 255 bytes a name, and a campaign's row ids add
+ * to its id (`<campaign id>/<row id>/attempt-<n>/mirror` is one segment). Inputs are held to it where
+ * they are checked (idempotency_key, campaign ids).
+ */
+export const MAX_KEY_SEGMENT = 200;
+
+/** Whether an id stays a file name everywhere once encoded (MAX_KEY_SEGMENT), with `reserve` to spare. */
+export function fitsKeySegment(id: string, reserve = 0): boolean {
+  return encodeKeySegment(id).length <= MAX_KEY_SEGMENT - reserve;
+}
+
 const hex = (code: number, digits: number) => code.toString(16).padStart(digits, '0');
 
 export function encodeKeySegment(id: string): string {

@@ -19,6 +19,15 @@ describe('GenerateVideo input', () => {
     assert.ok(parseGenerateVideoInput({ prompt: 'p', image_base64: 'aGVs\nbG8=' }), 'MIME line breaks are fine');
   });
 
+  test('an idempotency_key must stay a file name once encoded (it names the stored video)', () => {
+    assert.throws(() => parseGenerateVideoInput({ prompt: 'x', idempotency_key: 'ü'.repeat(100) }), /too long/);
+    assert.throws(() => parseGenerateVideoInput({ prompt: 'x', idempotency_key: '#'.repeat(100) }), /too long/);
+    assert.equal(
+      parseGenerateVideoInput({ prompt: 'x', idempotency_key: 'order-'.repeat(30) }).idempotency_key?.length,
+      180,
+    );
+  });
+
   test('max_credits is a non-negative number', () => {
     refused({ max_credits: -1 }, /max_credits/);
     assert.equal(parseGenerateVideoInput({ prompt: 'p', max_credits: 100 }).max_credits, 100);
