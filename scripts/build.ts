@@ -20,6 +20,8 @@ async function main(): Promise<void> {
     stdio: 'inherit',
   });
   cpSync(join(ROOT, 'src/simulator/fixtures'), join(LIB, 'simulator/fixtures'), { recursive: true });
+  // Plain JavaScript the bundler reads as it is (a worker's own workflows beside ours).
+  cpSync(join(ROOT, 'src/workflows/with-service.cjs'), join(LIB, 'workflows/with-service.cjs'));
   chmodSync(join(LIB, 'cli/main.js'), 0o755);
 
   // Bundle what was just compiled, exactly as the installed package will resolve it.

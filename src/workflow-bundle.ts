@@ -19,10 +19,10 @@ import { join } from 'node:path';
 export const WORKFLOWS_PATH = require.resolve('./workflows');
 
 /**
- * The entry of a worker with workflows of its own beside ours (workflows/with-service.ts): it requires
+ * The entry of a worker with workflows of its own beside ours (workflows/with-service.cjs): it requires
  * the service's module by this name, which VideoPlugin aliases to the worker's `workflowsPath`.
  */
-export const WITH_SERVICE_WORKFLOWS_PATH = require.resolve('./workflows/with-service');
+export const WITH_SERVICE_WORKFLOWS_PATH = require.resolve('./workflows/with-service.cjs');
 export const SERVICE_WORKFLOWS_ALIAS = 'durable-video-service-workflows';
 
 export const WORKFLOW_BUNDLE_OPTIONS = {

@@ -214,10 +214,10 @@ function aliasing(
       ...configured,
       resolve: {
         ...configured.resolve,
-        alias: [
-          ...(Array.isArray(alias) ? alias : Object.entries(alias ?? {}).map(([name, to]) => ({ name, alias: to }))),
-          { name: SERVICE_WORKFLOWS_ALIAS, alias: servicePath, onlyModule: true },
-        ],
+        // The SDK's own aliases are an object (`name$` for exact names): keep whichever form is there.
+        alias: Array.isArray(alias)
+          ? [...alias, { name: SERVICE_WORKFLOWS_ALIAS, alias: servicePath, onlyModule: true }]
+          : { ...alias, [`${SERVICE_WORKFLOWS_ALIAS}$`]: servicePath },
         modules: [...(configured.resolve?.modules ?? ['node_modules']), nodeModules],
       },
     };
