@@ -134,7 +134,7 @@ describe('campaign console', () => {
     );
     assert.equal(rebound, 421);
     assert.ok(await notStarted('console-unauth'), 'no campaign started');
-    assert.ok(!existsSync(join(world.storeDir, campaignKey('console-unauth', 'manifest.csv'))), 'nothing stored');
+    assert.ok(!existsSync(join(world.storeDir, campaignKey('console-unauth', ''))), 'nothing stored');
     assert.equal(submitsFor('unauthenticated row').length, 0);
     // With the token as a Bearer header: in, and an oversized upload is a clear 413.
     const bearer = { authorization: `Bearer ${TOKEN}` };

@@ -3,7 +3,7 @@
  * (`campaigns/<campaign id>/results.jsonl` and `results.csv`). Pure: the workflow builds records,
  * the activities write them.
  */
-import { objectKey } from '../store/types';
+import { objectKey, type VideoStore } from '../store/types';
 
 export type RowStatus = 'succeeded' | 'failed' | 'cancelled' | 'skipped_budget' | 'skipped';
 export const ROW_STATUSES: readonly RowStatus[] = ['succeeded', 'failed', 'cancelled', 'skipped_budget', 'skipped'];
@@ -69,6 +69,22 @@ export const RESULT_COLUMNS: readonly (keyof CampaignResultRow)[] = [
 /** Where a campaign keeps its files: `campaigns/<campaign id>/<file>` (the id encoded as one segment). */
 export function campaignKey(campaignId: string, file: string): string {
   return `campaigns/${objectKey(campaignId, file)}`;
+}
+
+/**
+ * Where a campaign's manifest is kept: by its content, so another file never lands on this one and a
+ * reused id with other rows names another manifest (which the start then refuses).
+ */
+export function manifestKey(campaignId: string, sha256: string, format: 'csv' | 'jsonl'): string {
+  return campaignKey(campaignId, `manifests/${sha256}.${format}`);
+}
+
+/**
+ * Whether results were ever written under this campaign id: an id whose workflow the namespace no
+ * longer keeps may still own results, and a new campaign under it would mix its rows with them.
+ */
+export async function hasResults(store: Pick<VideoStore, 'list'>, campaignId: string): Promise<boolean> {
+  return (await store.list(campaignKey(campaignId, 'results/parts/'))).length > 0;
 }
 
 /**

@@ -12,7 +12,7 @@ import type { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../contract';
 import { BUILTIN_CATALOG } from '../catalog';
 import { createCampaignActivities } from '../campaign/activities';
-import { campaignKey } from '../campaign/results';
+import { manifestKey } from '../campaign/results';
 import type { VideoCampaignInput } from '../campaign/input';
 import { checkManifest } from '../campaign/check';
 import { manifestFormat, readManifest } from '../campaign/manifest';
@@ -96,7 +96,7 @@ async function startFromFile(options: StartOptions): Promise<void> {
     const store = await createStore(loadWorkerConfig().VIDEO_STORE);
     // Stored by content: another file never lands on this one, and a reused id with other rows names
     // another manifest, so the start below refuses it instead of returning the old campaign.
-    const key = campaignKey(id, `manifests/${await sha256Of(options.file)}.${format}`);
+    const key = manifestKey(id, await sha256Of(options.file), format);
     const stored = await store.put(key, createReadStream(options.file), {
       contentType: format === 'csv' ? 'text/csv' : 'application/x-ndjson',
     });

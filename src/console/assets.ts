@@ -98,7 +98,10 @@ document.addEventListener('submit', async (event) => {
     const location = response.headers.get('X-Location');
     if (location) return void (window.location.href = location);
     const text = await response.text();
-    if (target) target.innerHTML = text;
+    // Markup only from our own pages' answers; an error's text is shown as text.
+    const html = response.ok || (response.headers.get('Content-Type') || '').startsWith('text/html');
+    if (target && html) target.innerHTML = text;
+    else if (target) target.textContent = text;
     else if (message) message.textContent = text;
     else if (!response.ok) alert(text);
   } finally {
@@ -123,6 +126,7 @@ document.addEventListener('change', (event) => {
 
 let refresh = () => undefined;
 let timer;
+let failures = 0;
 function live(url, apply) {
   let busy = false;
   refresh = async () => {
@@ -130,12 +134,17 @@ function live(url, apply) {
     busy = true;
     try {
       const response = await fetch(url, { headers: { Accept: 'application/json' } });
-      if (response.ok) {
-        const state = await response.json();
-        await apply(state);
-        clearTimeout(timer);
-        if (state.open) timer = setTimeout(refresh, 1000);
-      }
+      if (!response.ok) throw new Error(String(response.status));
+      const state = await response.json();
+      await apply(state);
+      failures = 0;
+      clearTimeout(timer);
+      if (state.open) timer = setTimeout(refresh, 1000);
+    } catch {
+      // A hiccup (Temporal, the network) must not freeze the page: try again, backing off to 30 s.
+      failures += 1;
+      clearTimeout(timer);
+      timer = setTimeout(refresh, Math.min(30_000, 1000 * 2 ** failures));
     } finally {
       busy = false;
     }

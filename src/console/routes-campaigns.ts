@@ -6,11 +6,12 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { checkManifest, type CampaignSettings, type ManifestCheck } from '../campaign/check';
 import { ROW_ID } from '../campaign/input';
 import { manifestFormat, readManifest, type ManifestFormat } from '../campaign/manifest';
-import { campaignKey } from '../campaign/results';
+import { campaignKey, hasResults, manifestKey } from '../campaign/results';
 import { csvHeader, csvRecord } from '../campaign/results-csv';
 import type { CampaignJob } from '../client';
 import type { ConsoleContext } from './app';
@@ -134,12 +135,15 @@ export function addCampaignRoutes(app: Hono, ctx: ConsoleContext): void {
         () => true,
         (error) => (error instanceof WorkflowNotFoundError ? false : Promise.reject(error)),
       );
-    if (exists) {
+    // Taken also when the namespace no longer keeps its workflow but its results are still stored.
+    if (exists || (await hasResults(store, id))) {
       const taken = { ...checked, settings_problems: [`Campaign id: "${id}" is taken; choose another`] };
       return report(c, checkReport(taken, {}), 422);
     }
     const { bytes, format } = form.manifest!;
-    const stored = await store.put(campaignKey(id, `manifest.${format}`), Readable.from([bytes]), {
+    // By content: two starts racing for one id never replace each other's manifest.
+    const key = manifestKey(id, createHash('sha256').update(bytes).digest('hex'), format);
+    const stored = await store.put(key, Readable.from([bytes]), {
       contentType: format === 'csv' ? 'text/csv' : 'application/x-ndjson',
     });
     await videos.startCampaign({ manifest: { uri: stored.uri, format }, ...form.settings }, { workflowId: id });
