@@ -65,22 +65,31 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     ]),
     ...(dbFilename ? SQLITE_PRAGMAS.flatMap((pragma) => ['--sqlite-pragma', pragma]) : []),
   ];
-  const env = await testingPackage().TestWorkflowEnvironment.createLocal({
-    server: {
-      executable: path ? { type: 'existing-path', path } : { type: 'cached-download' },
-      ui: options.ui ?? false,
-      uiPort: options.uiPort,
-      port: options.port,
-      dbFilename,
-      searchAttributes: options.searchAttributes === false ? [] : [...VIDEO_SEARCH_ATTRIBUTES],
-      extraArgs,
-    },
-  });
+  const removeScratch = () => scratch && rmSync(scratch, { recursive: true, force: true });
+  const env = await testingPackage()
+    .TestWorkflowEnvironment.createLocal({
+      server: {
+        executable: path ? { type: 'existing-path', path } : { type: 'cached-download' },
+        ui: options.ui ?? false,
+        uiPort: options.uiPort,
+        port: options.port,
+        dbFilename,
+        searchAttributes: options.searchAttributes === false ? [] : [...VIDEO_SEARCH_ATTRIBUTES],
+        extraArgs,
+      },
+    })
+    .catch((error: unknown) => {
+      removeScratch(); // a server that did not start leaves no folder behind
+      throw error;
+    });
   const port = Number(env.address.split(':').pop());
   const uiUrl = options.ui ? `http://localhost:${options.uiPort ?? port + 1000}` : undefined;
   const stop = async () => {
-    await env.teardown();
-    if (scratch) rmSync(scratch, { recursive: true, force: true });
+    try {
+      await env.teardown();
+    } finally {
+      removeScratch();
+    }
   };
   return { env, address: env.address, store: dbFilename ?? 'memory', uiUrl, stop };
 }

@@ -151,7 +151,10 @@ export class VideoJob {
   private async progressWith(description?: WorkflowExecutionDescription): Promise<VideoProgress> {
     const answer = await this.handle.query(progressQuery);
     if (!mayBeWatched(answer)) return answer;
-    const seen = await lastWatchHeartbeat(this.handle, description ?? (await this.handle.describe()));
+    // The watch's figure is a bonus: a describe() that fails (permissions, a hiccup) leaves the answer.
+    const seen = await (description ? Promise.resolve(description) : this.handle.describe())
+      .then((described) => lastWatchHeartbeat(this.handle, described))
+      .catch(() => undefined);
     return withWatchProgress(answer, seen);
   }
 

@@ -34,9 +34,23 @@ export async function lastWatchHeartbeat(
   }
 }
 
+const finite = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
+
+/** Heartbeat details are data from another process: only a well-formed one is laid over the answer. */
+function wellFormed(seen: unknown): seen is WatchHeartbeat {
+  const s = seen as Partial<WatchHeartbeat> | undefined;
+  return (
+    !!s &&
+    typeof s.job_id === 'string' &&
+    typeof s.upstream_status === 'string' &&
+    finite(s.checked_at_ms) &&
+    (s.progress === undefined || finite(s.progress))
+  );
+}
+
 /** The query's answer with the watch's newer progress (for the same job) laid over it. */
 export function withWatchProgress(progress: VideoProgress, seen: WatchHeartbeat | undefined): VideoProgress {
-  if (!seen || !mayBeWatched(progress) || seen.job_id !== progress.job_id) return progress;
+  if (!wellFormed(seen) || !mayBeWatched(progress) || seen.job_id !== progress.job_id) return progress;
   const merged = { ...progress, upstream_status: seen.upstream_status };
   if (merged.status !== 'processing') return merged;
   if (seen.progress !== undefined) {

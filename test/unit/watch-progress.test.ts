@@ -36,6 +36,18 @@ describe('progress from the watch heartbeat', () => {
     assert.equal(merged.progress, 57); // 95% of the gateway's 60: the rest is mirroring
     assert.equal(merged.progress_source, 'upstream');
   });
+  test('malformed details (another version, another process) leave the answer as it is', () => {
+    for (const bad of [
+      { progress: 'ninety' },
+      { progress: Number.NaN },
+      { checked_at_ms: undefined },
+      { upstream_status: 42 },
+      { job_id: null },
+    ]) {
+      const merged = withWatchProgress(answer(), { ...seen(), ...bad } as unknown as WatchHeartbeat);
+      assert.deepEqual(merged, answer(), JSON.stringify(bad));
+    }
+  });
   test('never backwards, never another job, never after the job left the gateway', () => {
     assert.equal(withWatchProgress(answer({ progress: 70 }), seen()).progress, 70);
     assert.equal(withWatchProgress(answer(), seen({ job_id: 'job-0' })).progress, 10);
