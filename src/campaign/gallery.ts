@@ -16,6 +16,17 @@ export interface GalleryTile extends CampaignResultRow {
  * files that a person (or a gateway's failure message) wrote, so a status or a count may be anything.
  */
 const escape = (text: unknown) => String(text ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+/** A long prompt or message shown whole would make a page of 100,000 rows too large to build. */
+const clipped = (text: unknown, max = 300) => {
+  const whole = String(text ?? '');
+  return escape(whole.length > max ? `${whole.slice(0, max - 1)}…` : whole);
+};
+
+/**
+ * Tiles on the static page: its first rows, in manifest order. A larger campaign is paged by the
+ * console (`durable-video console`); results.csv and results.jsonl have every row.
+ */
+export const GALLERY_TILES = 1000;
 
 const COLOURS: Record<string, string> = {
   succeeded: '#2e9d5b',
@@ -25,7 +36,7 @@ const COLOURS: Record<string, string> = {
   skipped: '#c8c8c8',
 };
 
-function chart(tiles: GalleryTile[]): string {
+function chart(tiles: readonly Pick<CampaignResultRow, 'model' | 'status'>[]): string {
   // Maps, not objects: a status read from a results file may be any text, "__proto__" too.
   const byModel = new Map<string, Map<string, number>>();
   for (const tile of tiles) {
@@ -54,19 +65,32 @@ function chart(tiles: GalleryTile[]): string {
 function tile(row: GalleryTile): string {
   const credits = `${escape(row.credits)} credits`;
   const attempt = row.attempt > 1 ? ` (attempt ${escape(row.attempt)})` : '';
-  const caption = `<p class="prompt">${escape(row.prompt)}</p><p class="meta">${escape(row.id)} · ${escape(row.model ?? '')} · ${credits} · <b>${escape(row.status)}</b>${attempt}</p>`;
+  const caption = `<p class="prompt">${clipped(row.prompt)}</p><p class="meta">${escape(row.id)} · ${escape(row.model ?? '')} · ${credits} · <b>${escape(row.status)}</b>${attempt}</p>`;
   if (row.status === 'succeeded' && row.video_href) {
     const poster = row.thumbnail_href ? ` poster="${escape(row.thumbnail_href)}"` : '';
     return `<figure class="tile ok" data-id="${escape(row.id)}" data-status="${escape(row.status)}"><video src="${escape(row.video_href)}"${poster} preload="none" muted playsinline loop onclick="this.paused ? this.play() : this.pause()"></video><figcaption>${caption}</figcaption></figure>`;
   }
   const why = row.failure_type
-    ? `<p class="failure"><b>${escape(row.failure_type)}</b> ${escape(row.failure_message ?? '')}</p>`
+    ? `<p class="failure"><b>${escape(row.failure_type)}</b> ${clipped(row.failure_message)}</p>`
     : '';
   const status = escape(row.status);
   return `<figure class="tile ${status}" data-id="${escape(row.id)}" data-status="${status}"><div class="empty">${status}</div><figcaption>${caption}${why}</figcaption></figure>`;
 }
 
-export function renderGallery(campaignId: string, totals: CampaignTotals, tiles: GalleryTile[]): string {
+/**
+ * The page: totals and the chart over every row (`rows`), and a tile for each of `tiles` (the first
+ * GALLERY_TILES rows, with links).
+ */
+export function renderGallery(
+  campaignId: string,
+  totals: CampaignTotals,
+  tiles: GalleryTile[],
+  rows: readonly Pick<CampaignResultRow, 'model' | 'status'>[] = tiles,
+): string {
+  const more =
+    rows.length > tiles.length
+      ? `<p class="more">The first ${escape(tiles.length)} of ${escape(rows.length)} rows; results.csv and results.jsonl have every row, and the console pages through them all.</p>`
+      : '';
   const summary = ROW_STATUSES.map((s) => `<span class="count ${s}">${s}: <b>${escape(totals[s])}</b></span>`).join(
     ' ',
   );
@@ -90,10 +114,11 @@ figcaption{padding:8px}.prompt{margin:0 0 4px;max-height:4.2em;overflow:hidden}.
 <body>
 <h1>Campaign ${escape(campaignId)}</h1>
 <p class="totals">${escape(totals.rows)} rows · ${summary} · <b>${escape(totals.credits)}</b> credits (estimated)</p>
-${chart(tiles)}
+${chart(rows)}
 <main class="grid">
 ${tiles.map(tile).join('\n')}
 </main>
+${more}
 </body></html>
 `;
 }

@@ -4,7 +4,7 @@
  */
 import { putText } from '../store';
 import type { CampaignFiles } from './files';
-import { renderGallery, type GalleryTile } from './gallery';
+import { GALLERY_TILES, renderGallery, type GalleryTile } from './gallery';
 import { campaignKey, type CampaignResultRow } from './results';
 import { csvHeader, csvRecord } from './results-csv';
 import type { CampaignOutputs, CompileInput } from './activities';
@@ -40,7 +40,7 @@ export function createResultActivities(files: CampaignFiles) {
       const totals = files.totalsOf(rows, scanned.credits);
       const galleryKey = campaignKey(input.campaign_id, 'index.html');
       const tiles: GalleryTile[] = [];
-      for (const row of rows) {
+      for (const row of rows.slice(0, GALLERY_TILES)) {
         tiles.push({
           ...row,
           video_href: await files.href(row.video_uri, row.video_url, galleryKey),
@@ -50,7 +50,7 @@ export function createResultActivities(files: CampaignFiles) {
       const gallery = await putText(
         files.store,
         galleryKey,
-        renderGallery(input.campaign_id, totals, tiles),
+        renderGallery(input.campaign_id, totals, tiles, rows),
         'text/html',
       );
       return {

@@ -1,7 +1,7 @@
 /** The results gallery escapes every value it shows: rows come from files people and gateways wrote. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { renderGallery, type GalleryTile } from '../../src/campaign/gallery';
+import { GALLERY_TILES, renderGallery, type GalleryTile } from '../../src/campaign/gallery';
 import { emptyTotals } from '../../src/campaign/results';
 
 const SCRIPT = '<script>alert(1)</script>';
@@ -36,5 +36,16 @@ describe('gallery', () => {
     assert.doesNotMatch(page, /<script/i);
     assert.doesNotMatch(page, /" onmouseover=/);
     assert.match(page, /&#60;script&#62;alert\(1\)&#60;\/script&#62;/);
+  });
+
+  test('a page of 100,000 rows of 8,000-character prompts stays small: capped tiles, clipped text', () => {
+    const long = '"&'.repeat(4000);
+    const rows = Array.from({ length: 100_000 }, (_, i) =>
+      tile({ id: `r${i}`, i, prompt: long, failure_type: 'ProviderFailed', failure_message: long }),
+    );
+    const page = renderGallery('campaign', emptyTotals(), rows.slice(0, GALLERY_TILES), rows);
+    assert.ok(page.length < 5 * 1024 * 1024, `${page.length} characters`);
+    assert.equal(page.match(/<figure /g)?.length, GALLERY_TILES);
+    assert.match(page, /The first 1000 of 100000 rows/);
   });
 });
