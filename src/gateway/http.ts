@@ -26,6 +26,27 @@ export interface RequestOptions {
   signal?: AbortSignal;
 }
 
+/** The largest answer read from a gateway; a job or a page of jobs is a few kilobytes. */
+export const MAX_BODY_BYTES = 8 * 1024 * 1024;
+
+/** A response's text, refused past `max` bytes instead of read whole into memory. */
+async function boundedText(response: Response, max: number): Promise<string> {
+  const declared = Number(response.headers.get('content-length'));
+  if (declared > max) {
+    await response.body?.cancel();
+    throw new Error(`the answer is ${declared} bytes, over ${max}`);
+  }
+  if (!response.body) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+    size += chunk.byteLength;
+    if (size > max) throw new Error(`the answer is over ${max} bytes`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 export class GatewayHttp {
   private readonly baseUrl: string;
   constructor(private readonly options: GatewayHttpOptions) {
@@ -97,7 +118,7 @@ export class GatewayHttp {
       const response = await fetch(this.url(path, options.query), { method, headers, body, signal });
       status = response.status;
       retryAfter = response.headers.get('retry-after');
-      text = await response.text();
+      text = await boundedText(response, MAX_BODY_BYTES);
     } catch (error) {
       throw classifyNetworkError(error, operation);
     } finally {
@@ -118,7 +139,10 @@ export class GatewayHttp {
     }
     const parsed = schema.safeParse(json);
     if (!parsed.success) {
-      const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
+      const problems = parsed.error.issues
+        .slice(0, 5)
+        .map((i) => `${i.path.join('.') || 'body'}: ${i.message}`.slice(0, 200))
+        .join('; ');
       throw unreadableAnswer(`${operation}: unexpected response (${problems}): ${excerpt(text, secrets)}`, status);
     }
     return parsed.data;

@@ -89,10 +89,17 @@ function sameObject(a: string, b: string): boolean {
   return a.split('?')[0] === b.split('?')[0];
 }
 
+/**
+ * Text the gateway controls rides in activity results, attempts, failure messages and carried state:
+ * each piece is kept short (the word a gateway uses is never meant to be an essay).
+ */
+const clip = (text: string | undefined, max: number) =>
+  text === undefined || text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+
 export const JobResponse = z
   .object({
-    job_id: z.string().min(1).optional(),
-    id: z.string().min(1).optional(),
+    job_id: z.string().min(1).max(1000).optional(),
+    id: z.string().min(1).max(1000).optional(),
     status: z.string().optional(),
     state: z.string().optional(),
     progress: z.number().min(0).max(100).nullish(),
@@ -111,7 +118,7 @@ export const JobResponse = z
   .refine((j) => j.job_id ?? j.id, { message: 'no job_id or id' })
   .refine((j) => j.status ?? j.state, { message: 'no status or state' })
   .transform((j): GatewayJob => {
-    const upstream = (j.status ?? j.state)!;
+    const upstream = clip((j.status ?? j.state)!, 100)!;
     const job: GatewayJob = {
       job_id: (j.job_id ?? j.id)!,
       status: normaliseStatus(upstream),
@@ -121,7 +128,7 @@ export const JobResponse = z
       if (value !== undefined && value !== null) job[key] = value;
     };
     set('progress', j.progress);
-    set('model', j.model);
+    set('model', clip(j.model ?? undefined, 100));
     const first = j.result?.url ?? j.result?.video_url ?? j.video_url ?? undefined;
     const listed = [...(j.result?.videos ?? []), ...(j.result?.urls ?? []), ...(j.videos ?? [])].filter(
       (v): v is GatewayVideo => v !== undefined,
@@ -134,9 +141,9 @@ export const JobResponse = z
     set('video_url', videos[0]?.url);
     set('thumbnail_url', thumbnail ?? videos[0]?.thumbnail_url);
     if (videos.length) job.videos = videos;
-    set('mirror_status', j.result?.mirror_status ?? j.mirror_status);
-    set('error', j.error?.message);
-    set('error_code', j.error?.code ?? j.error_code ?? undefined);
+    set('mirror_status', clip(j.result?.mirror_status ?? j.mirror_status ?? undefined, 100));
+    set('error', clip(j.error?.message, 1000));
+    set('error_code', clip(j.error?.code ?? j.error_code ?? undefined, 100));
     return job;
   });
 

@@ -150,3 +150,19 @@ describe('watching a job (poll_mode "activity")', () => {
     assert.equal(jobChanged(job({ status: 'failed' as never, progress: 12 }), last), true);
   });
 });
+
+test('text a gateway controls is kept short in the job we record', () => {
+  const job = JobResponse.parse({
+    job_id: 'j1',
+    status: 'w'.repeat(10_000),
+    model: 'm'.repeat(10_000),
+    error: { message: 'e'.repeat(100_000), code: 'c'.repeat(10_000) },
+    mirror_status: 's'.repeat(10_000),
+  });
+  assert.ok(job.upstream_status.length <= 100);
+  assert.ok(job.model!.length <= 100);
+  assert.ok(job.error!.length <= 1000);
+  assert.ok(job.error_code!.length <= 100);
+  assert.ok(job.mirror_status!.length <= 100);
+  assert.equal(job.status, 'working', 'a long unfamiliar word is still only a word');
+});
