@@ -105,10 +105,7 @@ async function startFromFile(options: StartOptions): Promise<void> {
   }
   input = {
     ...input,
-    ...(options.defaults && { defaults: options.defaults }),
-    ...(options.concurrency && { concurrency: options.concurrency }),
-    ...(options.maxCredits && { max_credits: options.maxCredits }),
-    ...(options.prices && { prices: options.prices }),
+    ...settingsOf(options),
   };
   await withClient(async (videos) => {
     const campaign = await videos.startCampaign(input, { workflowId: id }).catch((error: unknown) => {
@@ -134,16 +131,32 @@ function withCampaign(id: string, act: (campaign: CampaignJob) => Promise<void>)
   });
 }
 
+/** The settings the options give, in the campaign input's names (unset ones left out). */
+function settingsOf(options: Pick<StartOptions, 'defaults' | 'concurrency' | 'maxCredits' | 'prices'>) {
+  return {
+    ...(options.defaults && { defaults: options.defaults }),
+    ...(options.concurrency && { concurrency: options.concurrency }),
+    ...(options.maxCredits && { max_credits: options.maxCredits }),
+    ...(options.prices && { prices: options.prices }),
+  };
+}
+
+/** The settings a campaign runs with, the same for `campaign` (start) and `campaign check`. */
+function withSettings(command: Command): Command {
+  return command
+    .option('--defaults <json>', 'fields every row gets unless it sets them (JSON or @file.json)', json('--defaults'))
+    .option('--concurrency <n>', 'videos generating at once', number)
+    .option('--max-credits <credits>', 'the most the campaign may spend (worst case reserved per row)', number)
+    .option('--prices <json>', 'credits per 4 s 720p clip by model, for models without a price', json('--prices'));
+}
+
 export function addCampaignCommands(program: Command): void {
   const campaign = program
     .command('campaign')
     .description('start a campaign from a CSV or JSONL manifest (or a campaign .json) and follow it')
     .enablePositionalOptions()
-    .option('--file <path>', 'rows.csv, rows.jsonl, or a campaign .json ({"videos": [...], ...})')
-    .option('--defaults <json>', 'fields every row gets unless it sets them (JSON or @file.json)', json('--defaults'))
-    .option('--concurrency <n>', 'videos generating at once', number)
-    .option('--max-credits <credits>', 'the most the campaign may spend (worst case reserved per row)', number)
-    .option('--prices <json>', 'credits per 4 s 720p clip by model, for models without a price', json('--prices'))
+    .option('--file <path>', 'rows.csv, rows.jsonl, or a campaign .json ({"videos": [...], ...})');
+  withSettings(campaign)
     .option('--id <id>', 'campaign workflow id')
     .option('--no-wait', 'print the campaign id and return')
     .action(async (options: StartOptions) => {
@@ -151,26 +164,18 @@ export function addCampaignCommands(program: Command): void {
       await startFromFile(options);
     });
 
-  campaign
+  const check = campaign
     .command('check')
     .description(
       'check a manifest with the rules the campaign uses, before spending: problems by line, rows, worst case',
     )
-    .requiredOption('--file <path>', 'rows.csv or rows.jsonl')
-    .option('--defaults <json>', 'fields every row gets unless it sets them (JSON or @file.json)', json('--defaults'))
-    .option('--concurrency <n>', 'videos generating at once', number)
-    .option('--max-credits <credits>', 'the most the campaign may spend', number)
-    .option('--prices <json>', 'credits per 4 s 720p clip by model, for models without a price', json('--prices'))
+    .requiredOption('--file <path>', 'rows.csv or rows.jsonl');
+  withSettings(check)
     .option('--json', 'print JSON')
     .action(async (options: Omit<StartOptions, 'id' | 'wait'> & { json?: boolean }) => {
       const format = manifestFormat(options.file);
       if (!format) throw new Error(`${options.file}: a manifest is .csv or .jsonl`);
-      const settings = {
-        ...(options.defaults && { defaults: options.defaults }),
-        ...(options.concurrency && { concurrency: options.concurrency }),
-        ...(options.maxCredits && { max_credits: options.maxCredits }),
-        ...(options.prices && { prices: options.prices }),
-      };
+      const settings = settingsOf(options);
       const rows = readManifest(createReadStream(options.file), format);
       const checked = await checkManifest(rows, format, settings, await catalogFromEnv()());
       const problems = [...checked.settings_problems, ...checked.problems];
