@@ -15,6 +15,8 @@ interface CampaignBenchOptions {
   rows: number;
   concurrency: number;
   jobSeconds: number;
+  pollMode: 'timer' | 'activity';
+  serverConfig: Record<string, string | number | boolean>;
 }
 
 export async function campaign(argv: string[]): Promise<void> {
@@ -22,10 +24,18 @@ export async function campaign(argv: string[]): Promise<void> {
     .option('--rows <n>', 'rows in the manifest', (v) => Number(v), 10_000)
     .option('--concurrency <n>', 'videos at once', (v) => Number(v), 200)
     .option('--job-seconds <s>', 'how long each upstream job takes', (v) => Number(v), 2)
+    .option('--poll-mode <mode>', "the rows' poll_mode (timer or activity)", 'timer')
+    .option(
+      '--server-config <key=value>',
+      'a dynamic config value for the dev server (repeatable), to compare settings',
+      (v: string, all: Record<string, string | number | boolean>) => ({ ...all, ...configValue(v) }),
+      {},
+    )
     .parse(argv, { from: 'user' })
     .opts<CampaignBenchOptions>();
-  const { rows, concurrency, jobSeconds } = options;
+  const { rows, concurrency, jobSeconds, pollMode, serverConfig } = options;
   const world = await startWorld({
+    server: { dynamicConfig: serverConfig },
     simulator: { queuedMs: 0, processingMs: jobSeconds * 1000 },
     workerOptions: { maxCachedWorkflows: Math.max(2 * concurrency, 400) },
   });
@@ -60,7 +70,7 @@ export async function campaign(argv: string[]): Promise<void> {
     const job = await world.videos.startCampaign(
       {
         manifest: { uri: manifest },
-        defaults: { model: 'wan-2-1', poll_interval: '500ms' },
+        defaults: { model: 'wan-2-1', poll_interval: '500ms', poll_mode: pollMode },
         concurrency,
       },
       { workflowId: id },
@@ -92,7 +102,7 @@ export async function campaign(argv: string[]): Promise<void> {
     }
     const mean = (values: number[]) => (values.reduce((a, b) => a + b, 0) / Math.max(1, values.length)).toFixed(1);
     const print = (what: string, value: string) => console.log(`campaign    ${what.padEnd(44)} ${value}`);
-    print('rows / concurrency / job seconds', `${rows} / ${concurrency} / ${jobSeconds}`);
+    print('rows / concurrency / job seconds / poll mode', `${rows} / ${concurrency} / ${jobSeconds} / ${pollMode}`);
     print('status, succeeded', `${result.status}, ${result.succeeded}`);
     print('results rows (distinct ids)', `${records.length} (${ids.size})`);
     print(
@@ -119,4 +129,12 @@ export async function campaign(argv: string[]): Promise<void> {
     clearInterval(sampler);
     await world.close();
   }
+}
+
+/** `key=value` as the dev server's flag wants it: true, false and numbers as themselves. */
+function configValue(pair: string): Record<string, string | number | boolean> {
+  const at = pair.indexOf('=');
+  const raw = pair.slice(at + 1);
+  const value = raw === 'true' || raw === 'false' || /^-?\d+(\.\d+)?$/.test(raw) ? (JSON.parse(raw) as number | boolean) : raw;
+  return { [pair.slice(0, at)]: value };
 }

@@ -10,7 +10,7 @@ import { Command } from 'commander';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { WORKFLOW_TRACING_MODULE } from '../src/operations/tracing';
-import { WORKFLOW_BUNDLE_OPTIONS } from '../src/workflow-bundle';
+import { quietBundlerLogger, WORKFLOW_BUNDLE_OPTIONS } from '../src/workflow-bundle';
 
 export interface BundleSources {
   workflowsPath: string;
@@ -28,7 +28,7 @@ export async function buildWorkflowBundle(
   const { code } = await bundleWorkflowCode({
     ...sources,
     workflowInterceptorModules: options.tracing ? [tracingModule] : [],
-    logger: { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error },
+    logger: quietBundlerLogger({ warnings: true }),
   });
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, code);

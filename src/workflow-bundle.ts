@@ -15,6 +15,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Logger } from '@temporalio/common';
 
 export const WORKFLOWS_PATH = require.resolve('./workflows');
 
@@ -24,6 +25,22 @@ export const WORKFLOWS_PATH = require.resolve('./workflows');
  */
 export const WITH_SERVICE_WORKFLOWS_PATH = require.resolve('./workflows/with-service.cjs');
 export const SERVICE_WORKFLOWS_ALIAS = 'durable-video-service-workflows';
+
+/**
+ * A logger for `bundleWorkflowCode` that says only what needs acting on: webpack's progress lines
+ * would bury a command's own output. Warnings are shown when asked for (a build), errors always.
+ */
+export function quietBundlerLogger(options: { warnings?: boolean } = {}): Logger {
+  const quiet = () => undefined;
+  return {
+    log: quiet,
+    trace: quiet,
+    debug: quiet,
+    info: quiet,
+    warn: options.warnings ? (message) => console.warn(message) : quiet,
+    error: (message) => console.error(message),
+  };
+}
 
 export const WORKFLOW_BUNDLE_OPTIONS = {
   workflowsPath: WORKFLOWS_PATH,

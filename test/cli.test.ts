@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startDevServer, type DevServer } from '../src/dev-server';
 import { runCliAgainst } from './helpers/worker-process';
-import { eventually, startWorld, type World } from './helpers/world';
+import { eventually, startWorld, withSteerableVideo, type World } from './helpers/world';
 
 const cli = runCliAgainst;
 
@@ -42,14 +42,7 @@ describe('operations command line (infrai)', () => {
   });
 
   test('cancel and fallback steer a running video; a refused fallback is one clear line and exit 1', async () => {
-    world.simulator.configure({ queuedMs: 200, processingMs: 60_000 });
-    try {
-      const job = await world.videos.start({
-        prompt: 'steer me',
-        poll_interval: '200ms',
-        fallback_models: ['wan-2-1'],
-      });
-      await eventually(async () => (await job.progress()).job_id, 20_000, 'a job');
+    await withSteerableVideo(world, async (job) => {
       const refused = await cli(world, ['fallback', job.workflowId, '--model', 'no-such-model']);
       assert.equal(refused.code, 1);
       assert.match(refused.stderr.trim(), /^refused: unknown model "no-such-model"/);
@@ -62,9 +55,7 @@ describe('operations command line (infrai)', () => {
       const failed = await cli(world, ['result', job.workflowId, '--json']);
       assert.equal(failed.code, 1);
       assert.equal(JSON.parse(failed.stdout).type, 'Cancelled');
-    } finally {
-      world.simulator.configure({ queuedMs: 300, processingMs: 1200 });
-    }
+    });
   });
 
   test('catalog and gateway jobs read the live gateway', async () => {

@@ -150,8 +150,10 @@ for (const dialect of ['infery', 'infrai'] as const) {
     test('submit, poll to the end, and the video URL works', async () => {
       const job = await gateway.submit(request, { idempotencyKey: `k-${dialect}-1` });
       assert.equal(job.status, 'queued');
-      await new Promise((r) => setTimeout(r, 500));
-      const done = await gateway.getJob(job.job_id);
+      const done = await eventually(async () => {
+        const now = await gateway.getJob(job.job_id);
+        return now.status === 'queued' || now.status === 'processing' ? undefined : now;
+      });
       assert.equal(done.status, 'succeeded');
       assert.ok(done.video_url && done.thumbnail_url);
       const video = await fetch(done.video_url);
@@ -311,7 +313,7 @@ describe('infrai extras', () => {
       { ...request, model: 'veo-3-1', duration_seconds: 8, resolution: '1080p' },
       { idempotencyKey: 'g1' },
     );
-    await new Promise((r) => setTimeout(r, 200));
+    await eventually(async () => (await gateway.getJob(job.job_id)).status === 'succeeded');
     const full = await gateway.get(job.job_id);
     assert.equal(full.model, 'veo-3-1');
     const { url, expires_at } = await gateway.downloadUrl(job.job_id);

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { HOSTILE_NAMES } from './helpers/hostile-names';
 import { runCliAgainst } from './helpers/worker-process';
-import { eventually, failureOf, startWorld, type World } from './helpers/world';
+import { eventually, failureOf, startWorld, withSteerableVideo, type World } from './helpers/world';
 
 async function workflowTaskFailures(handle: WorkflowHandle): Promise<number> {
   const history = await handle.fetchHistory();
@@ -52,14 +52,7 @@ describe('names every object answers to, on every path (infrai)', () => {
   });
 
   test('in a fallback signal, the update and the command line: refused; the paid video goes on', async () => {
-    world.simulator.configure({ queuedMs: 200, processingMs: 60_000 });
-    try {
-      const job = await world.videos.start({
-        prompt: 'steer me',
-        poll_interval: '200ms',
-        fallback_models: ['wan-2-1'],
-      });
-      await eventually(async () => (await job.progress()).job_id, 20_000, 'a job');
+    await withSteerableVideo(world, async (job) => {
       for (const name of HOSTILE_NAMES) {
         await job.fallback({ model: name });
         await assert.rejects(
@@ -91,9 +84,7 @@ describe('names every object answers to, on every path (infrai)', () => {
       assert.equal((await job.requestFallback({})).model, 'wan-2-1');
       await eventually(async () => (await job.progress()).attempts.length === 2, 20_000, 'the fallback');
       await job.cancel('done');
-    } finally {
-      world.simulator.configure({ queuedMs: 300, processingMs: 1200 });
-    }
+    });
   });
 
   test('in a campaign row: the campaign fails with InvalidInput naming the row, nothing started', async () => {

@@ -12,7 +12,7 @@ import { createGateway } from '../gateway';
 import { startSimulator } from '../simulator/server';
 import { FolderStore } from '../store';
 import { createVideoWorker } from '../worker/create';
-import { prebuiltBundle, WORKFLOW_BUNDLE_OPTIONS } from '../workflow-bundle';
+import { prebuiltBundle, quietBundlerLogger, WORKFLOW_BUNDLE_OPTIONS } from '../workflow-bundle';
 import { showProgress } from './progress';
 
 export interface DemoOptions {
@@ -91,9 +91,5 @@ export async function runDemo(options: DemoOptions): Promise<void> {
 async function demoWorkflowBundle(): Promise<WorkflowBundleOption> {
   const prebuilt = prebuiltBundle();
   if ('path' in prebuilt) return { codePath: prebuilt.path };
-  const quiet = () => undefined;
-  return bundleWorkflowCode({
-    ...WORKFLOW_BUNDLE_OPTIONS,
-    logger: { log: quiet, trace: quiet, debug: quiet, info: quiet, warn: quiet, error: console.error },
-  });
+  return bundleWorkflowCode({ ...WORKFLOW_BUNDLE_OPTIONS, logger: quietBundlerLogger() });
 }

@@ -73,18 +73,26 @@ export class SignedFiles {
     const truncateAt = fault?.truncateAt;
     const stream = createReadStream(path, truncateAt !== undefined ? { end: truncateAt - 1 } : {});
     const rate = fault?.bytesPerSecond;
+    const call = ctx.call;
+    call.sent_bytes = 0;
     const corrupt = new Transform({
       transform(chunk: Buffer, _enc, done) {
         if (fault?.corrupt) chunk = Buffer.from(chunk.map((b) => b ^ 0xff));
-        if (rate) setTimeout(() => done(null, chunk), (chunk.length / rate) * 1000);
-        else done(null, chunk);
+        const send = () => {
+          call.sent_bytes! += chunk.length;
+          done(null, chunk);
+        };
+        if (rate) setTimeout(send, (chunk.length / rate) * 1000);
+        else send();
       },
     });
     try {
       await pipeline(stream, corrupt, ctx.res, { end: truncateAt === undefined });
     } catch {
-      return; // the client went away
+      call.body_end = 'client_gone';
+      return;
     }
+    call.body_end = 'complete';
     if (truncateAt !== undefined) ctx.res.destroy();
   }
 

@@ -16,6 +16,10 @@ export interface SimCall {
   idempotency_key?: string;
   /** submit: the JSON body as received. */
   body?: Record<string, unknown>;
+  /** video/thumbnail: bytes of the file written to the client so far. */
+  sent_bytes?: number;
+  /** video/thumbnail: how the body ended: all sent, or the client went away first. */
+  body_end?: 'complete' | 'client_gone';
 }
 
 export interface RequestContext {

@@ -17,7 +17,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ActivityDependencies } from '../../src/activities';
-import { VideoClient } from '../../src/client';
+import { VideoClient, type VideoJob } from '../../src/client';
 import type { Dialect } from '../../src/contract';
 import { startDevServer, type DevServer, type DevServerOptions } from '../../src/dev-server';
 import { createGateway } from '../../src/gateway';
@@ -25,7 +25,7 @@ import type { GatewayHttpOptions } from '../../src/gateway/http';
 import { startSimulator, type GatewaySimulator, type SimulatorOptions } from '../../src/simulator/server';
 import { FolderStore } from '../../src/store';
 import { createVideoWorker } from '../../src/worker/create';
-import { WORKFLOW_BUNDLE_OPTIONS } from '../../src/workflow-bundle';
+import { quietBundlerLogger, WORKFLOW_BUNDLE_OPTIONS } from '../../src/workflow-bundle';
 
 /** Every worker log line of this process, so tests can check what was (not) logged. */
 export const workerLogs: string[] = [];
@@ -56,7 +56,7 @@ let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 /** Bundle the workflows once per test process. */
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
   installTestRuntime();
-  bundle ??= bundleWorkflowCode({ ...WORKFLOW_BUNDLE_OPTIONS, logger: quietLogger });
+  bundle ??= bundleWorkflowCode({ ...WORKFLOW_BUNDLE_OPTIONS, logger: quietBundlerLogger() });
   return bundle;
 }
 
@@ -66,18 +66,9 @@ export function workflowBundleWith(workflowInterceptorModules: string[]): Promis
   return bundleWorkflowCode({
     ...WORKFLOW_BUNDLE_OPTIONS,
     workflowInterceptorModules,
-    logger: quietLogger,
+    logger: quietBundlerLogger(),
   });
 }
-
-const quietLogger = {
-  log: () => undefined,
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: (message: string) => console.error(message),
-};
 
 export interface WorldOptions {
   server?: DevServerOptions;
@@ -180,6 +171,26 @@ export async function eventually<T>(
     if (value) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * A video that runs until it is steered: a 60 s upstream job with a fallback model, handed to `use` once
+ * it has a job id. The simulator's timings are put back afterwards, whatever `use` did.
+ */
+export async function withSteerableVideo(world: World, use: (job: VideoJob) => Promise<void>): Promise<void> {
+  const { queuedMs, processingMs } = world.simulator.options;
+  world.simulator.configure({ queuedMs: 200, processingMs: 60_000 });
+  try {
+    const job = await world.videos.start({
+      prompt: 'steer me',
+      poll_interval: '200ms',
+      fallback_models: ['wan-2-1'],
+    });
+    await eventually(async () => (await job.progress()).job_id, 20_000, 'a job');
+    await use(job);
+  } finally {
+    world.simulator.configure({ queuedMs, processingMs });
   }
 }
 
