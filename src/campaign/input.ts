@@ -78,6 +78,13 @@ export interface CampaignRow {
   mirror?: { job_id: string; model?: string };
 }
 
+/**
+ * What every row starts from, under the campaign's defaults and the row's own fields. A campaign is a
+ * fleet, so its videos watch their jobs from an activity (`poll_mode: "activity"`): polls leave the
+ * history and the workflow hears only of status changes (docs/benchmarks.md measures the difference).
+ */
+export const ROW_BASE: Partial<GenerateVideoInput> = { poll_mode: 'activity' };
+
 /** Check one row merged over the defaults; a problem names the line, and the id where there is one. */
 export function checkRow(
   fields: Record<string, unknown>,
@@ -89,7 +96,7 @@ export function checkRow(
   if (typeof id !== 'string' || !ROW_ID.test(id)) {
     return { problem: `${where}: id must be letters, digits, . _ - (at most 100)` };
   }
-  const request = { ...defaults, ...rest } as GenerateVideoInput;
+  const request = { ...ROW_BASE, ...defaults, ...rest } as GenerateVideoInput;
   const parsed = GenerateVideoRequest.safeParse(request);
   if (!parsed.success) return { problem: `${where}: ${describeIssues(parsed.error)}` };
   const bytes = utf8Bytes(JSON.stringify(request));

@@ -66,6 +66,18 @@ describe('rows', () => {
     assert.ok('problem' in badId && /id must be/.test(badId.problem));
   });
 
+  test("a row's video watches from an activity unless the defaults or the row say otherwise", () => {
+    const mode = (defaults: Record<string, unknown> | undefined, fields: Record<string, unknown> = {}) => {
+      const checked = checkRow({ id: 'x', prompt: 'p', ...fields }, defaults, { i: 0, line: 2 });
+      assert.ok('row' in checked);
+      return checked.row.request.poll_mode;
+    };
+    assert.equal(mode(undefined), 'activity');
+    assert.equal(mode({ poll_mode: 'timer' }), 'timer');
+    assert.equal(mode({ poll_mode: 'timer' }, { poll_mode: 'activity' }), 'activity');
+    assert.equal(mode(undefined, { poll_mode: 'timer' }), 'timer');
+  });
+
   test('inline inputs are checked where the caller is: one source, rows, duplicates', () => {
     assert.deepEqual(campaignInputProblems({ videos: [{ prompt: 'a' }] }), []);
     assert.match(campaignInputProblems({})[0], /either manifest or videos/);
