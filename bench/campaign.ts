@@ -15,7 +15,7 @@ interface CampaignBenchOptions {
   rows: number;
   concurrency: number;
   jobSeconds: number;
-  pollMode: 'timer' | 'activity';
+  pollMode?: 'timer' | 'activity';
   serverConfig: Record<string, string | number | boolean>;
 }
 
@@ -24,7 +24,7 @@ export async function campaign(argv: string[]): Promise<void> {
     .option('--rows <n>', 'rows in the manifest', (v) => Number(v), 10_000)
     .option('--concurrency <n>', 'videos at once', (v) => Number(v), 200)
     .option('--job-seconds <s>', 'how long each upstream job takes', (v) => Number(v), 2)
-    .option('--poll-mode <mode>', "the rows' poll_mode (timer or activity)", 'timer')
+    .option('--poll-mode <mode>', "the rows' poll_mode (timer or activity; default: the campaign's, activity)")
     .option(
       '--server-config <key=value>',
       'a dynamic config value for the dev server (repeatable), to compare settings',
@@ -70,7 +70,7 @@ export async function campaign(argv: string[]): Promise<void> {
     const job = await world.videos.startCampaign(
       {
         manifest: { uri: manifest },
-        defaults: { model: 'wan-2-1', poll_interval: '500ms', poll_mode: pollMode },
+        defaults: { model: 'wan-2-1', poll_interval: '500ms', ...(pollMode ? { poll_mode: pollMode } : {}) },
         concurrency,
       },
       { workflowId: id },
@@ -102,7 +102,7 @@ export async function campaign(argv: string[]): Promise<void> {
     }
     const mean = (values: number[]) => (values.reduce((a, b) => a + b, 0) / Math.max(1, values.length)).toFixed(1);
     const print = (what: string, value: string) => console.log(`campaign    ${what.padEnd(44)} ${value}`);
-    print('rows / concurrency / job seconds / poll mode', `${rows} / ${concurrency} / ${jobSeconds} / ${pollMode}`);
+    print('rows / concurrency / job seconds / poll mode', `${rows} / ${concurrency} / ${jobSeconds} / ${pollMode ?? 'activity (default)'}`);
     print('status, succeeded', `${result.status}, ${result.succeeded}`);
     print('results rows (distinct ids)', `${records.length} (${ids.size})`);
     print(
