@@ -14,7 +14,7 @@ import { classified } from './failures';
 import { createGatewayActivities, createJobCheck } from './gateway';
 import { createMirrorActivities, type MirrorDependencies } from './mirroring';
 import { createRequestActivities } from './request';
-import { JobDurations, watchJob } from './watch';
+import { JobDurations, signalOwnWorkflow, watchJob } from './watch';
 import type { WatchInput, WatchOutput } from './types';
 
 export interface ActivityDependencies extends MirrorDependencies, CallbackDependencies {
@@ -39,9 +39,10 @@ export function createActivities(deps: ActivityDependencies) {
     ...createCatalogActivities({ catalog, durations, searchAttributesRegistered: deps.searchAttributesRegistered }),
     ...createGatewayActivities({ ...deps, durations }),
     /** `poll_mode: "activity"`: polls inside one heartbeating activity, back only for news (watch.ts). */
-    watchVideoJob: classified((input: WatchInput): Promise<WatchOutput> =>
-      watchJob(Context.current(), input, checkJob),
-    ),
+    watchVideoJob: classified((input: WatchInput): Promise<WatchOutput> => {
+      const context = Context.current();
+      return watchJob(context, input, checkJob, (news) => signalOwnWorkflow(context, news));
+    }),
 
     ...createMirrorActivities(deps),
     ...createCallbackActivities(deps),

@@ -42,6 +42,12 @@ export interface WatchInput extends PollInput {
    * interval from now (the workflow has just seen the job).
    */
   next_check_at_ms?: number;
+  /**
+   * Tell the workflow of a new status word by the `upstreamStatus` signal and go on watching, rather
+   * than return with it (the watch returns for it when the signal cannot be sent, and when this is
+   * absent, as in histories from before it).
+   */
+  tell_status?: boolean;
 }
 
 /** A watch's answer: the job, and when the gateway gave it (epoch ms), to keep the cadence. */

@@ -7,15 +7,22 @@
  */
 import type { Context } from '@temporalio/activity';
 import type { GatewayJob } from '../gateway/types';
+import { upstreamStatusSignal, type UpstreamStatus } from '../workflows/messages';
 import type { PollInput, WatchInput, WatchOutput } from './types';
+
+/** The job ended: the workflow has something to decide. */
+export function jobEnded(job: GatewayJob): boolean {
+  // A success counts once it has a URL; without one it is still "working" (as the workflow judges it).
+  return (job.status === 'succeeded' && !!job.video_url) || job.status === 'failed' || job.status === 'cancelled';
+}
 
 /** The job ended or its status word changed: the workflow has something to decide or to record. */
 export function jobChanged(job: GatewayJob, last: { upstream_status?: string }): boolean {
-  // A success counts once it has a URL; without one it is still "working" (as the workflow judges it).
-  if ((job.status === 'succeeded' && job.video_url) || job.status === 'failed' || job.status === 'cancelled')
-    return true;
-  return job.upstream_status !== last.upstream_status;
+  return jobEnded(job) || job.upstream_status !== last.upstream_status;
 }
+
+/** Tells the workflow of a working job's new status word (the `upstreamStatus` signal); rejects if it cannot. */
+export type TellStatus = (news: UpstreamStatus) => Promise<void>;
 
 /**
  * What a watch heartbeats after every status check: the job as last seen. Clients read it from the
@@ -78,10 +85,12 @@ export async function watchJob(
   context: Context,
   input: WatchInput,
   checkJob: (input: PollInput) => Promise<GatewayJob>,
+  tellStatus?: TellStatus,
 ): Promise<WatchOutput> {
   const started = Date.now();
   reportLateStart(context, input.poll_interval_ms);
   const interval = input.poll_interval_ms;
+  let last = input.last;
   let seen: WatchHeartbeat | undefined;
   // On a clock, not after each check: a slow status request (up to the gateway client's timeout) or
   // a long poll interval never leaves the heartbeat timeout without a beat.
@@ -101,13 +110,42 @@ export async function watchJob(
         polls,
       };
       if (polls === 1) context.heartbeat(seen); // progress shows from the first check of each watch
-      if (jobChanged(job, input.last) || Date.now() - started >= input.max_ms)
-        return { ...job, checked_at_ms: checkedAt };
+      const done = () => ({ ...job, checked_at_ms: checkedAt });
+      if (jobEnded(job) || Date.now() - started >= input.max_ms) return done();
+      if (jobChanged(job, last)) {
+        // A new status word: told while the watch goes on, so the cadence holds; handed over if it cannot be.
+        if (!input.tell_status || !tellStatus || !(await told(tellStatus, job))) return done();
+        last = { upstream_status: job.upstream_status };
+      }
       // The next check one interval after this one was sent, however long the gateway took to answer.
       wait = Math.max(0, checkedAt + interval - Date.now());
     }
   } finally {
     clearInterval(ticker);
+  }
+}
+
+/** How a watch tells: a signal to the workflow run that scheduled it, through the worker's own client. */
+export function signalOwnWorkflow(context: Context, news: UpstreamStatus): Promise<void> {
+  const run = context.info.workflowExecution;
+  if (!run) return Promise.reject(new Error('not run by a workflow'));
+  return context.client.workflow.getHandle(run.workflowId, run.runId).signal(upstreamStatusSignal, news);
+}
+
+/** Whether the workflow was told; a failure to tell (the server unreachable) means: hand the news over. */
+async function told(tellStatus: TellStatus, job: GatewayJob): Promise<boolean> {
+  // Never an ending (the watch returns for one), so the status is one a working job has.
+  const status = job.status as UpstreamStatus['status'];
+  try {
+    await tellStatus({
+      job_id: job.job_id,
+      status,
+      upstream_status: job.upstream_status,
+      ...(job.progress !== undefined ? { progress: job.progress } : {}),
+    });
+    return true;
+  } catch {
+    return false; // not a cancellation: the signal call is not tied to the activity's
   }
 }
 

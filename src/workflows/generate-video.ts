@@ -34,6 +34,7 @@ import {
   type JobSubmitted,
   progressQuery,
   requestFallbackUpdate,
+  upstreamStatusSignal,
   type VideoResult,
   waitForSubmitUpdate,
 } from './messages';
@@ -83,6 +84,7 @@ export async function GenerateVideo(input: GenerateVideoInput, carried?: Carried
   current = run;
   setHandler(cancelSignal, (raw) => run.requestCancel(raw));
   setHandler(fallbackSignal, (raw) => warnIfRefused(run.requestFallback(raw, Date.now())));
+  setHandler(upstreamStatusSignal, (raw) => heardStatus(run, raw));
 
   try {
     if (!carried) {
@@ -136,6 +138,18 @@ async function firstJobOrFailure(run: VideoRun): Promise<JobSubmitted> {
   throw noUpstreamJob(run.outcome!);
 }
 
+/** A watch's news of a new status word: recorded and shown now, while the watch goes on. */
+function heardStatus(run: VideoRun, raw: unknown): void {
+  const news = run.heardStatus(raw, Date.now());
+  if (!news) return;
+  if (news.unfamiliar) warnUnfamiliar(news.unfamiliar, run.live?.job_id);
+  publish(run);
+}
+
+function warnUnfamiliar(status: string, jobId: string | undefined): void {
+  log.warn('Unfamiliar upstream status; treating the job as still working', { status, job_id: jobId });
+}
+
 function warnIfRefused(problem: string | undefined): void {
   if (problem) log.warn('Fallback request refused', { problem });
 }
@@ -179,11 +193,7 @@ class VideoLoop {
       const job = await this.polling(live.job_id);
       if (!job) continue;
       const verdict = run.recordPoll(job, Date.now());
-      if (verdict.unfamiliar)
-        log.warn('Unfamiliar upstream status; treating the job as still working', {
-          status: verdict.unfamiliar,
-          job_id: job.job_id,
-        });
+      if (verdict.unfamiliar) warnUnfamiliar(verdict.unfamiliar, job.job_id);
       if (verdict.kind === 'succeeded') return this.mirroring(job);
       if (verdict.kind === 'failed') {
         run.endAttempt('failed', Date.now(), { type: verdict.type, message: verdict.message });
@@ -258,26 +268,34 @@ class VideoLoop {
     return Date.now() >= run.deadlineMs;
   }
 
+  /**
+   * The status check of the run's poll mode: one poll (timer mode), or a watch that checks at the
+   * poll interval and returns with news (activity mode), keeping the cadence of the previous watch.
+   */
+  private statusCheck(jobId: string): (input: PollInput) => Promise<GatewayJob> {
+    const { run } = this;
+    const remaining = run.remainingMs(Date.now());
+    if (run.request.poll_mode !== 'activity') return pollActivity(remaining);
+    const interval = run.request.poll_interval_ms;
+    const lastCheck = this.lastPoll?.jobId === jobId ? this.lastPoll.checkedAt : undefined;
+    return (input) =>
+      watchActivity(
+        remaining,
+        interval,
+      )({
+        ...input,
+        poll_interval_ms: interval,
+        last: run.lastSeen(),
+        tell_status: true,
+        max_ms: watchSpanMs(interval, remaining),
+        ...(lastCheck ? { next_check_at_ms: lastCheck + interval } : {}),
+      });
+  }
+
   /** One status check; undefined when there is no news (the check failed, or a request interrupted it). */
   private async polling(jobId: string): Promise<GatewayJob | undefined> {
     const { run } = this;
-    const remaining = run.remainingMs(Date.now());
-    const poll =
-      run.request.poll_mode === 'activity'
-        ? (input: PollInput) =>
-            watchActivity(
-              remaining,
-              run.request.poll_interval_ms,
-            )({
-              ...input,
-              poll_interval_ms: run.request.poll_interval_ms,
-              last: run.lastSeen(),
-              max_ms: watchSpanMs(run.request.poll_interval_ms, remaining),
-              ...(this.lastPoll?.jobId === jobId && this.lastPoll.checkedAt
-                ? { next_check_at_ms: this.lastPoll.checkedAt + run.request.poll_interval_ms }
-                : {}),
-            })
-        : pollActivity(remaining);
+    const poll = this.statusCheck(jobId);
     try {
       const live = run.live!;
       const job = await interruptible(

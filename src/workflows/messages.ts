@@ -118,6 +118,24 @@ export const fallbackSignal = defineSignal<[FallbackRequest]>('fallback');
 export const requestFallbackUpdate = defineUpdate<FallbackAccepted, [FallbackRequest]>('requestFallback');
 export const progressQuery = defineQuery<VideoProgress>('progress');
 
+/**
+ * A job still working, as a watch saw it: the payload of `upstreamStatus`. `succeeded` here has no
+ * video URL yet, which counts as working.
+ */
+export interface UpstreamStatus {
+  job_id: string;
+  status: 'queued' | 'processing' | 'working' | 'succeeded';
+  upstream_status: string;
+  progress?: number;
+}
+/**
+ * Sent by the watch activity (`poll_mode: "activity"`), not by clients: the live job has a new status
+ * word. The watch goes on checking meanwhile, so the news costs no pause in the cadence at the gateway
+ * (a hand-over would: the watch ends, the workflow starts the next). Endings come as the watch's result.
+ * The workflow ignores one that is not about its live job or not a working status.
+ */
+export const upstreamStatusSignal = defineSignal<[UpstreamStatus]>('upstreamStatus');
+
 /** The upstream job, once the gateway has one: the answer of `waitForSubmit`. */
 export interface JobSubmitted {
   job_id: string;

@@ -21,6 +21,7 @@ import {
   cancelReason,
   estimatedSpend,
   type FallbackRequest,
+  type UpstreamStatus,
   type VideoProgress,
   type VideoResult,
 } from './messages';
@@ -397,6 +398,20 @@ export class VideoRun {
     return { upstream_status: this.state.upstream?.upstream_status, progress: this.state.upstream?.raw_progress };
   }
 
+  /**
+   * A watch's news of a new status word while it goes on watching (the `upstreamStatus` signal). It
+   * counts as a status check of the live job if it is one: about that job, still working, well formed.
+   * Anything else (a stray or stale signal, another attempt's job) changes nothing: undefined.
+   */
+  heardStatus(raw: unknown, now: number): { unfamiliar?: string } | undefined {
+    const jobId = this.live?.job_id;
+    if (!jobId || !isStatusNews(raw) || raw.job_id !== jobId) return undefined;
+    // Only the fields a status check reports: a success without a URL is still working.
+    const { job_id, status, upstream_status, progress } = raw;
+    const { unfamiliar } = this.recordPoll({ job_id, status, upstream_status, progress }, now);
+    return unfamiliar ? { unfamiliar } : {};
+  }
+
   /** A status check failed and will be tried again at the next poll. */
   pollFailed(): void {
     this.state.poll_failures = (this.state.poll_failures ?? 0) + 1;
@@ -494,4 +509,21 @@ export class VideoRun {
       ...(this.state.simulated ? { simulated: true } : {}),
     };
   }
+}
+
+/** Statuses a watch tells of: never an ending (that is the watch's result). */
+const TOLD_STATUSES: readonly string[] = ['queued', 'processing', 'working', 'succeeded'];
+
+/** An `upstreamStatus` payload as the watch sends it; a signal is untrusted input like any other. */
+function isStatusNews(raw: unknown): raw is UpstreamStatus {
+  if (typeof raw !== 'object' || raw === null) return false;
+  const news = raw as Record<string, unknown>;
+  return (
+    typeof news.job_id === 'string' &&
+    typeof news.status === 'string' &&
+    TOLD_STATUSES.includes(news.status) &&
+    typeof news.upstream_status === 'string' &&
+    news.upstream_status.length <= 200 &&
+    (news.progress === undefined || (typeof news.progress === 'number' && news.progress >= 0 && news.progress <= 100))
+  );
 }

@@ -24,6 +24,41 @@ const job = (status: GatewayJob['status'], extra: Partial<GatewayJob> = {}): Gat
 });
 
 describe('VideoRun', () => {
+  test("a watch's status news counts as a check of the live job; anything else changes nothing", () => {
+    const run = runFor();
+    run.startAttempt(run.takeNextModel()!, T0);
+    run.submitted(job('queued'));
+    const before = JSON.stringify(run.state);
+    const ignored: unknown[] = [
+      undefined,
+      'processing',
+      { job_id: 'job-2', status: 'processing', upstream_status: 'processing' },
+      { job_id: 'job-1', status: 'failed', upstream_status: 'failed' },
+      { job_id: 'job-1', status: 'cancelled', upstream_status: 'cancelled' },
+      { job_id: 'job-1', status: 'processing', upstream_status: 'x'.repeat(201) },
+      { job_id: 'job-1', status: 'processing', upstream_status: 'processing', progress: 101 },
+      { job_id: 'job-1', status: 'processing', upstream_status: 'processing', progress: '50' },
+      { job_id: 'job-1', status: 'constructor', upstream_status: 'processing' },
+    ];
+    for (const raw of ignored) assert.equal(run.heardStatus(raw, T0 + 1000), undefined, JSON.stringify(raw));
+    assert.equal(JSON.stringify(run.state), before, 'ignored news changes nothing');
+    assert.deepEqual(
+      run.heardStatus(
+        { job_id: 'job-1', status: 'processing', upstream_status: 'processing', progress: 30 },
+        T0 + 5000,
+      ),
+      {},
+    );
+    assert.equal(run.status, 'processing');
+    assert.equal(run.lastSeen().upstream_status, 'processing', 'the next watch compares with it');
+    // A success without a URL is still working; an unknown word is told as such.
+    assert.deepEqual(run.heardStatus({ job_id: 'job-1', status: 'succeeded', upstream_status: 'done' }, T0 + 6000), {});
+    assert.equal(run.status, 'processing');
+    assert.deepEqual(run.heardStatus({ job_id: 'job-1', status: 'working', upstream_status: 'upscaling' }, T0 + 7000), {
+      unfamiliar: 'upscaling',
+    });
+  });
+
   test('a new run is queued, with the deadline counted from its start', () => {
     const run = runFor({ timeout: '10m' });
     assert.equal(run.status, 'queued');
