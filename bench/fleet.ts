@@ -12,6 +12,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { optionalTsToMs } from '@temporalio/common/lib/time';
 import { VideoClient } from '../src/client';
 import { buildWorkflowBundle } from '../scripts/build-workflows';
 import { startCluster } from '../src/cluster';
@@ -186,10 +187,10 @@ async function runFleet(
     const serverCpu = server.pids().reduce((sum, pid) => sum + processFigures(pid).cpu, 0) - serverCpuBefore;
 
     const gaps: number[] = [];
-    // The gap across the queued -> processing hand-over (the watch returns, the next one starts),
-    // apart from the gaps inside a watch: where a late poll comes from.
-    const handOverGaps: number[] = [];
-    const watchGaps: number[] = [];
+    // The gap across the queued -> processing change (a hand-over, when a watch returned for it),
+    // apart from the others: where a late poll comes from.
+    const changeGaps: number[] = [];
+    const otherGaps: number[] = [];
     const lags: number[] = [];
     let providerCalls = 0;
     for (const job of simulator.jobs.values()) {
@@ -201,7 +202,7 @@ async function runFleet(
       const changedAt = polls.findIndex((at) => at >= job.created_ms + job.queued_ms);
       polls.slice(1).forEach((at, i) => {
         gaps.push(at - polls[i]);
-        (i === changedAt ? handOverGaps : watchGaps).push(at - polls[i]);
+        (i === changedAt ? changeGaps : otherGaps).push(at - polls[i]);
       });
       const done = job.created_ms + job.queued_ms + job.processing_ms;
       const detected = polls.find((at) => at >= done);
@@ -215,10 +216,26 @@ async function runFleet(
       perSecond.set(second, (perSecond.get(second) ?? 0) + 1);
     }
     const busiest = Math.max(...perSecond.values());
+    // 20 workflows spread over the start order, the last one included: the tail shows too.
+    const sampled = Array.from({ length: 20 }, (_, k) => jobs[Math.floor(((k + 1) * (jobs.length - 1)) / 20)]);
     const histories = await Promise.all(
-      jobs.slice(0, 20).map(async (j) => {
+      sampled.map(async (j) => {
         const events = (await j.handle.fetchHistory()).events ?? [];
+        const at = (e: (typeof events)[number] | undefined) => optionalTsToMs(e?.eventTime) ?? NaN;
+        const mirror = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'mirrorVideo');
+        const mirrorStarted = events.find(
+          (e) => String(e.activityTaskStartedEventAttributes?.scheduledEventId) === String(mirror?.eventId),
+        );
+        const mirrorDone = events.find(
+          (e) => String(e.activityTaskCompletedEventAttributes?.scheduledEventId) === String(mirror?.eventId),
+        );
         return {
+          // From the ending's detection (the mirror scheduled) to the mirror's start, its end, the close.
+          tail: [
+            at(mirrorStarted) - at(mirror),
+            at(mirrorDone) - at(mirrorStarted),
+            at(events.at(-1)) - at(mirrorDone),
+          ],
           events: events.length,
           workflowTasks: events.filter((e) => e.workflowTaskCompletedEventAttributes).length,
           watches: events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'watchVideoJob')
@@ -237,10 +254,7 @@ async function runFleet(
       ['completed', `${outcomes.filter(Boolean).length}/${options.n} in ${wallSeconds.toFixed(0)} s`],
       ['submits', `${simulator.callsTo('submit').length}`],
       ['poll gap p50 / p99 / max', `${s(percentile(gaps, 50))} / ${s(percentile(gaps, 99))} / ${s(Math.max(...gaps))}`],
-      [
-        'gap p99 at the status-change hand-over / others',
-        `${s(percentile(handOverGaps, 99))} / ${s(percentile(watchGaps, 99))}`,
-      ],
+      ['gap p99: at status change / rest', `${s(percentile(changeGaps, 99))} / ${s(percentile(otherGaps, 99))}`],
       ['detection lag p50 / p99', `${s(percentile(lags, 50))} / ${s(percentile(lags, 99))}`],
       ['busiest second at the gateway', `${busiest} requests${options.maxRps ? ` (budget ${options.maxRps}/s)` : ''}`],
       ['provider calls per video (floor)', `${(providerCalls / options.n).toFixed(2)} (${floor})`],
@@ -255,6 +269,10 @@ async function runFleet(
         `${(worker.cpu - workerBefore.cpu).toFixed(0)} s (${((1000 * (worker.cpu - workerBefore.cpu)) / options.n).toFixed(0)} ms)`,
       ],
       ['server CPU (per video)', `${serverCpu.toFixed(0)} s (${((1000 * serverCpu) / options.n).toFixed(0)} ms)`],
+      [
+        'tail max: mirror wait/run/close',
+        [0, 1, 2].map((k) => s(Math.max(...histories.map((h) => h.tail[k])))).join(' / '),
+      ],
       ['history events per workflow', range(histories.map((h) => h.events))],
       ['workflow tasks per workflow', range(histories.map((h) => h.workflowTasks))],
       ['watch activities per workflow', range(histories.map((h) => h.watches))],
