@@ -31,6 +31,7 @@ async function record(
   job: { workflowId: string; result(): Promise<unknown> },
 ): Promise<void> {
   await job.result().catch(() => undefined);
+  if (!wanted(name)) return; // recorded already: a baseline is kept as it was recorded
   const history = await world.client.workflow.getHandle(job.workflowId).fetchHistory();
   save(name, history, history.events?.length);
 }
@@ -48,6 +49,7 @@ const GROUPS: [string[], () => Promise<void>][] = [
   [['happy-path-activity', 'fallback-on-quota', 'cancel-signal', 'fallback-update', 'fallback-signal'], infrai],
   [['outage-and-unfamiliar-status', 'submit-conflict'], faults],
   [['continue-as-new'], continuedAsNew],
+  [['activity-status-told'], statusTold],
   [
     ['campaign-budgeted', 'campaign-steered', 'campaign-manifest', 'campaign-remirror', 'remirror-finished-job'],
     campaigns,
@@ -82,6 +84,17 @@ async function infery(): Promise<void> {
       'timeout',
       await world.videos.start({ prompt: 'replay: timeout', poll_interval: '300ms', timeout: '2s' }),
     );
+  } finally {
+    await world.close();
+  }
+}
+
+/** 1.0.x: a watch tells its workflow of a new status word by signal and goes on (no hand-over). */
+async function statusTold(): Promise<void> {
+  const world = await startWorld({ simulator: { queuedMs: 300, processingMs: 1500 } });
+  try {
+    const job = await world.videos.start({ prompt: 'replay: told', poll_interval: '200ms', poll_mode: 'activity' });
+    await record(world, 'activity-status-told', job);
   } finally {
     await world.close();
   }
