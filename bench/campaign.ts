@@ -102,7 +102,10 @@ export async function campaign(argv: string[]): Promise<void> {
     }
     const mean = (values: number[]) => (values.reduce((a, b) => a + b, 0) / Math.max(1, values.length)).toFixed(1);
     const print = (what: string, value: string) => console.log(`campaign    ${what.padEnd(44)} ${value}`);
-    print('rows / concurrency / job seconds / poll mode', `${rows} / ${concurrency} / ${jobSeconds} / ${pollMode ?? 'activity (default)'}`);
+    print(
+      'rows / concurrency / job seconds / poll mode',
+      `${rows} / ${concurrency} / ${jobSeconds} / ${pollMode ?? 'activity (default)'}`,
+    );
     print('status, succeeded', `${result.status}, ${result.succeeded}`);
     print('results rows (distinct ids)', `${records.length} (${ids.size})`);
     print(
@@ -135,6 +138,7 @@ export async function campaign(argv: string[]): Promise<void> {
 function configValue(pair: string): Record<string, string | number | boolean> {
   const at = pair.indexOf('=');
   const raw = pair.slice(at + 1);
-  const value = raw === 'true' || raw === 'false' || /^-?\d+(\.\d+)?$/.test(raw) ? (JSON.parse(raw) as number | boolean) : raw;
+  const value =
+    raw === 'true' || raw === 'false' || /^-?\d+(\.\d+)?$/.test(raw) ? (JSON.parse(raw) as number | boolean) : raw;
   return { [pair.slice(0, at)]: value };
 }

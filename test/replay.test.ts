@@ -2,7 +2,8 @@
  * Replays recorded histories (scripts/record-histories.ts) against today's workflow code. A change
  * that would break workflows already running in production fails here with a nondeterminism error.
  * The recordings are the 1.0 baseline (docs/versioning.md): no patches yet, and one history for every
- * workflow type, every signal and update, and both poll modes.
+ * workflow type, every signal and update, and both poll modes; later additions that change no command
+ * (a watch's `upstreamStatus` signal) are recorded beside it.
  */
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
@@ -25,7 +26,7 @@ describe('replay of recorded histories', () => {
     for (const type of ['GenerateVideo', 'VideoCampaign', 'RemirrorFinishedJob']) {
       assert.ok(seen(new RegExp(`"workflowType": \\{\\s*"name": "${type}"`)), `a ${type} history`);
     }
-    for (const signal of ['cancel', 'fallback', 'pause', 'resume', 'retry_failed']) {
+    for (const signal of ['cancel', 'fallback', 'upstreamStatus', 'pause', 'resume', 'retry_failed']) {
       assert.ok(seen(new RegExp(`"signalName": "${signal}"`)), `the ${signal} signal`);
     }
     for (const update of ['requestFallback', 'waitForSubmit']) {
