@@ -107,7 +107,8 @@ describe('cancelling while mirroring', () => {
   });
 
   test('stops the download and stores nothing', async () => {
-    world.simulator.addFault({ route: 'video', bytesPerSecond: 1024 * 1024 }); // 8 s for the whole body
+    // 32 s for the whole body: far longer than a cancel takes to reach the download (a heartbeat away).
+    world.simulator.addFault({ route: 'video', bytesPerSecond: 256 * 1024 });
     const job = await world.videos.start({ prompt: 'cancel me while mirroring', poll_interval: '200ms' });
     // Cancel mid-download: once the gateway has sent part of the body.
     const download = await eventually(
@@ -125,7 +126,12 @@ describe('cancelling while mirroring', () => {
     await eventually(() => download.body_end, 30_000, 'the download to end');
     assert.equal(download.body_end, 'client_gone', 'the download was stopped, not finished');
     assert.ok(download.sent_bytes! < 8 * 1024 * 1024, `${download.sent_bytes} bytes of 8 MiB sent`);
-    // No byte can arrive any more: whatever is left in the store is all there will be.
+    // No download finished, and the workflow is closed (nothing retries the mirror): whatever is left in
+    // the store is all there will be.
+    assert.ok(
+      world.simulator.callsTo('video').every((c) => c.body_end !== 'complete'),
+      'no download finished',
+    );
     await eventually(() => filesUnder(world.storeDir).length === 0, 10_000, 'the partial file removed');
     const progress = await job.progress();
     assert.equal(progress.attempts[0].upstream_cancel, undefined, 'a finished upstream job is not cancelled');

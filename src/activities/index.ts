@@ -38,7 +38,7 @@ export function createActivities(deps: ActivityDependencies) {
     ...createRequestActivities(deps),
     ...createCatalogActivities({ catalog, durations, searchAttributesRegistered: deps.searchAttributesRegistered }),
     ...createGatewayActivities({ ...deps, durations }),
-    /** `poll_mode: "activity"`: polls inside one heartbeating activity, back only for news (watch.ts). */
+    /** `poll_mode: "activity"`: polls inside one heartbeating activity, back for an ending (watch.ts). */
     watchVideoJob: classified((input: WatchInput): Promise<WatchOutput> => {
       const context = Context.current();
       return watchJob(context, input, checkJob, (news) => signalOwnWorkflow(context, news));

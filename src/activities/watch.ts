@@ -1,9 +1,10 @@
 /**
  * poll_mode "activity": the poll loop inside one heartbeating activity. It hands the job back to the
- * workflow only for news the workflow acts on (a new status word, an ending) or after `max_ms`;
- * progress travels in the heartbeat details instead, where the client, the CLI and the Temporal UI's
- * pending-activity view read it. Each hand-over is a workflow task and several history events written
- * to the server's store, so a job of a minute costs two hand-overs, not one per progress step.
+ * workflow only for an ending or after `max_ms`; a new status word is told by signal while the watch
+ * goes on (so the cadence at the gateway never pauses for a hand-over), and progress travels in the
+ * heartbeat details, where the client, the CLI and the Temporal UI's pending-activity view read it.
+ * Each hand-over is a workflow task and several history events written to the server's store, so a
+ * job of a minute costs one watch, not one per status or progress step.
  */
 import type { Context } from '@temporalio/activity';
 import type { GatewayJob } from '../gateway/types';
@@ -114,8 +115,10 @@ export async function watchJob(
       if (jobEnded(job) || Date.now() - started >= input.max_ms) return done();
       if (jobChanged(job, last)) {
         // A new status word: told while the watch goes on, so the cadence holds; handed over if it cannot be.
-        if (!input.tell_status || !tellStatus || !(await told(tellStatus, job))) return done();
+        if (!input.tell_status || !tellStatus || !(await told(context, tellStatus, input, job, interval)))
+          return done();
         last = { upstream_status: job.upstream_status };
+        context.heartbeat(seen); // the client's view moves on with the workflow's
       }
       // The next check one interval after this one was sent, however long the gateway took to answer.
       wait = Math.max(0, checkedAt + interval - Date.now());
@@ -132,20 +135,51 @@ export function signalOwnWorkflow(context: Context, news: UpstreamStatus): Promi
   return context.client.workflow.getHandle(run.workflowId, run.runId).signal(upstreamStatusSignal, news);
 }
 
-/** Whether the workflow was told; a failure to tell (the server unreachable) means: hand the news over. */
-async function told(tellStatus: TellStatus, job: GatewayJob): Promise<boolean> {
-  // Never an ending (the watch returns for one), so the status is one a working job has.
-  const status = job.status as UpstreamStatus['status'];
+/** Counts status news a watch could not tell by signal, and handed over instead. */
+export const WATCH_TELL_FAILED_METRIC = 'video_watch_tell_failures';
+/** How long a watch waits for its signal to be taken before it hands the news over instead. */
+const TELL_TIMEOUT_MS = 10_000;
+let lastTellWarningAt = 0;
+
+/**
+ * Whether the workflow was told. A signal that fails or hangs (the server overloaded or unreachable,
+ * a worker not allowed to signal) means: hand the news over, and say so (a counter, and a warning at
+ * most once a minute), so a fleet that falls back to a hand-over per status change does not do it
+ * silently. Never a cancellation: the signal call is not tied to the activity's.
+ */
+async function told(
+  context: Context,
+  tellStatus: TellStatus,
+  input: WatchInput,
+  job: GatewayJob,
+  intervalMs: number,
+): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('no answer')), Math.min(intervalMs, TELL_TIMEOUT_MS));
+  });
   try {
-    await tellStatus({
-      job_id: job.job_id,
-      status,
+    // The job the workflow knows (the input's), whatever id the gateway echoes; never an ending here.
+    const news: UpstreamStatus = {
+      job_id: input.job_id,
+      status: job.status as UpstreamStatus['status'],
       upstream_status: job.upstream_status,
       ...(job.progress !== undefined ? { progress: job.progress } : {}),
-    });
+    };
+    await Promise.race([tellStatus(news), timeout]);
     return true;
-  } catch {
-    return false; // not a cancellation: the signal call is not tied to the activity's
+  } catch (error) {
+    context.metricMeter.createCounter(WATCH_TELL_FAILED_METRIC, '1', 'status news handed over, not told').add(1);
+    if (Date.now() - lastTellWarningAt >= LATE_WARNING_EVERY_MS) {
+      lastTellWarningAt = Date.now();
+      context.log.warn('A job watch could not tell its workflow of a new status by signal; it hands it over instead', {
+        error: error instanceof Error ? error.message : String(error),
+        metric: WATCH_TELL_FAILED_METRIC,
+      });
+    }
+    return false;
+  } finally {
+    clearTimeout(timer);
   }
 }
 

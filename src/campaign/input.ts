@@ -99,7 +99,7 @@ export function checkRow(
   const request = { ...ROW_BASE, ...defaults, ...rest } as GenerateVideoInput;
   const parsed = GenerateVideoRequest.safeParse(request);
   if (!parsed.success) return { problem: `${where}: ${describeIssues(parsed.error)}` };
-  const bytes = utf8Bytes(JSON.stringify(request));
+  const bytes = utf8Bytes(JSON.stringify({ ...defaults, ...rest })); // what the manifest gave, as documented
   if (bytes > MAX_ROW_BYTES) {
     return { problem: `${where}: the row is ${bytes} bytes, over ${MAX_ROW_BYTES} (pass images by image_url)` };
   }

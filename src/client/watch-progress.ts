@@ -51,6 +51,9 @@ function wellFormed(seen: unknown): seen is WatchHeartbeat {
 /** The query's answer with the watch's newer progress (for the same job) laid over it. */
 export function withWatchProgress(progress: VideoProgress, seen: WatchHeartbeat | undefined): VideoProgress {
   if (!wellFormed(seen) || !mayBeWatched(progress) || seen.job_id !== progress.job_id) return progress;
+  // A heartbeat from before the workflow was told the job moved on (details are sent at most every
+  // few seconds): the workflow's newer word stands.
+  if (seen.status === 'queued' && progress.status !== 'queued') return progress;
   const merged = { ...progress, upstream_status: seen.upstream_status };
   if (merged.status !== 'processing') return merged;
   if (seen.progress !== undefined) {

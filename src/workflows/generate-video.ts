@@ -141,7 +141,7 @@ async function firstJobOrFailure(run: VideoRun): Promise<JobSubmitted> {
 /** A watch's news of a new status word: recorded and shown now, while the watch goes on. */
 function heardStatus(run: VideoRun, raw: unknown): void {
   const news = run.heardStatus(raw, Date.now());
-  if (!news) return;
+  if (!news) return log.warn('Ignored an upstreamStatus signal: not news of the job being watched');
   if (news.unfamiliar) warnUnfamiliar(news.unfamiliar, run.live?.job_id);
   publish(run);
 }
@@ -270,7 +270,8 @@ class VideoLoop {
 
   /**
    * The status check of the run's poll mode: one poll (timer mode), or a watch that checks at the
-   * poll interval and returns with news (activity mode), keeping the cadence of the previous watch.
+   * poll interval, tells new status words by signal and returns with an ending or after its maximum
+   * time (activity mode), keeping the cadence of the previous watch.
    */
   private statusCheck(jobId: string): (input: PollInput) => Promise<GatewayJob> {
     const { run } = this;

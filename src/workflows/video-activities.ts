@@ -61,7 +61,7 @@ export function watchSpanMs(pollIntervalMs: number, remainingMs: number): number
   return Math.min(Math.max(WATCH_MAX_MS, pollIntervalMs), remainingMs);
 }
 
-/** poll_mode "activity": one activity per change; a worker that dies is noticed within the heartbeat timeout. */
+/** poll_mode "activity": one watch per job (status news by signal); a dead worker shows within the heartbeat timeout. */
 export function watchActivity(remainingMs: number, pollIntervalMs: number) {
   return proxyActivities<VideoActivities>({
     // Room for the first check after a whole interval, and for the check itself.

@@ -26,6 +26,8 @@ import {
   type VideoResult,
 } from './messages';
 
+/** Unfamiliar status words an attempt records: enough for an operator, never a growing state. */
+const UNFAMILIAR_KEPT = 20;
 /** The refused fallback requests the progress query shows: the latest, each problem clipped. */
 const REJECTED_REQUESTS_KEPT = 20;
 const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
@@ -339,7 +341,8 @@ export class VideoRun {
     view.raw_progress = job.progress;
     if (job.status === 'succeeded' && job.video_url) live.provider_url = job.video_url;
     let unfamiliar: string | undefined;
-    if (job.status === 'working' && !live.unfamiliar_statuses?.includes(job.upstream_status)) {
+    const known = live.unfamiliar_statuses ?? [];
+    if (job.status === 'working' && !known.includes(job.upstream_status) && known.length < UNFAMILIAR_KEPT) {
       (live.unfamiliar_statuses ??= []).push(job.upstream_status);
       unfamiliar = job.upstream_status;
     }
@@ -400,12 +403,15 @@ export class VideoRun {
 
   /**
    * A watch's news of a new status word while it goes on watching (the `upstreamStatus` signal). It
-   * counts as a status check of the live job if it is one: about that job, still working, well formed.
-   * Anything else (a stray or stale signal, another attempt's job) changes nothing: undefined.
+   * counts as a status check only while the live job is being watched (activity mode, queued or
+   * processing: not mirroring, not stopping) and only if it is about that job, a working status, well
+   * formed. Anything else (a stale watch's, another attempt's, a client's) changes nothing: undefined.
    */
   heardStatus(raw: unknown, now: number): { unfamiliar?: string } | undefined {
     const jobId = this.live?.job_id;
-    if (!jobId || !isStatusNews(raw) || raw.job_id !== jobId) return undefined;
+    const watching =
+      this.request.poll_mode === 'activity' && (this.status === 'queued' || this.status === 'processing');
+    if (!jobId || !watching || !isStatusNews(raw) || raw.job_id !== jobId) return undefined;
     // Only the fields a status check reports: a success without a URL is still working.
     const { job_id, status, upstream_status, progress } = raw;
     const { unfamiliar } = this.recordPoll({ job_id, status, upstream_status, progress }, now);

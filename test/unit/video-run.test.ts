@@ -25,7 +25,7 @@ const job = (status: GatewayJob['status'], extra: Partial<GatewayJob> = {}): Gat
 
 describe('VideoRun', () => {
   test("a watch's status news counts as a check of the live job; anything else changes nothing", () => {
-    const run = runFor();
+    const run = runFor({ poll_mode: 'activity' });
     run.startAttempt(run.takeNextModel()!, T0);
     run.submitted(job('queued'));
     const before = JSON.stringify(run.state);
@@ -57,6 +57,25 @@ describe('VideoRun', () => {
     assert.deepEqual(run.heardStatus({ job_id: 'job-1', status: 'working', upstream_status: 'upscaling' }, T0 + 7000), {
       unfamiliar: 'upscaling',
     });
+    // Only while the job is watched: not once it is mirroring, and never in timer mode.
+    run.startMirroring();
+    const mirroring = JSON.stringify(run.state);
+    const late = { job_id: 'job-1', status: 'queued', upstream_status: 'queued' };
+    assert.equal(run.heardStatus(late, T0 + 8000), undefined);
+    assert.equal(JSON.stringify(run.state), mirroring, 'a stale watch cannot take a mirroring job back');
+    const timer = runFor();
+    timer.startAttempt(timer.takeNextModel()!, T0);
+    timer.submitted(job('queued'));
+    assert.equal(timer.heardStatus({ ...late, status: 'processing', upstream_status: 'processing' }, T0), undefined);
+    assert.equal(timer.status, 'queued');
+  });
+
+  test('unfamiliar status words are kept up to a bound, however many a gateway (or a signal) invents', () => {
+    const run = runFor({ poll_mode: 'activity' });
+    run.startAttempt(run.takeNextModel()!, T0);
+    run.submitted(job('queued'));
+    for (let i = 0; i < 100; i++) run.recordPoll(job('working', { upstream_status: `word-${i}` }), T0 + i);
+    assert.equal(run.live!.unfamiliar_statuses!.length, 20);
   });
 
   test('a new run is queued, with the deadline counted from its start', () => {

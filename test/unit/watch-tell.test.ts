@@ -68,6 +68,28 @@ describe('watch: status news without a hand-over', () => {
     }
   });
 
+  test('a tell that hangs is handed over after a while; the news names the job the workflow knows', async () => {
+    const hanging: TellStatus = () => new Promise(() => undefined);
+    const gateway = answers(['processing'], ['succeeded', 'https://v']);
+    const out = await watchJob(fakeContext, input({ tell_status: true, poll_interval_ms: 50 }), gateway.check, hanging);
+    assert.equal(out.status, 'processing', 'handed over once the tell timed out');
+
+    const told: UpstreamStatus[] = [];
+    const echoing = async (): Promise<GatewayJob> => ({
+      job_id: 'gateway-echo',
+      status: 'processing',
+      upstream_status: 'running',
+    });
+    let checks = 0;
+    await watchJob(
+      fakeContext,
+      input({ tell_status: true }),
+      async () => (++checks === 1 ? echoing() : { job_id: 'x', status: 'failed', upstream_status: 'failed' }),
+      async (news) => void told.push(news),
+    );
+    assert.equal(told[0]?.job_id, 'job-1', "the input's job id, not the gateway's echo");
+  });
+
   test('an ending is returned, never told', async () => {
     for (const status of ['failed', 'cancelled'] as const) {
       const told: UpstreamStatus[] = [];
