@@ -16,6 +16,7 @@ interface CampaignBenchOptions {
   concurrency: number;
   jobSeconds: number;
   pollMode?: 'timer' | 'activity';
+  rowRunner?: 'workflow' | 'activity';
   serverConfig: Record<string, string | number | boolean>;
 }
 
@@ -25,6 +26,7 @@ export async function campaign(argv: string[]): Promise<void> {
     .option('--concurrency <n>', 'videos at once', (v) => Number(v), 200)
     .option('--job-seconds <s>', 'how long each upstream job takes', (v) => Number(v), 2)
     .option('--poll-mode <mode>', "the rows' poll_mode (timer or activity; default: the campaign's, activity)")
+    .option('--row-runner <runner>', 'row_runner: workflow (a child per row, the default) or activity')
     .option(
       '--server-config <key=value>',
       'a dynamic config value for the dev server (repeatable), to compare settings',
@@ -33,7 +35,7 @@ export async function campaign(argv: string[]): Promise<void> {
     )
     .parse(argv, { from: 'user' })
     .opts<CampaignBenchOptions>();
-  const { rows, concurrency, jobSeconds, pollMode, serverConfig } = options;
+  const { rows, concurrency, jobSeconds, pollMode, rowRunner, serverConfig } = options;
   const world = await startWorld({
     server: { dynamicConfig: serverConfig },
     simulator: { queuedMs: 0, processingMs: jobSeconds * 1000 },
@@ -72,6 +74,7 @@ export async function campaign(argv: string[]): Promise<void> {
         manifest: { uri: manifest },
         defaults: { model: 'wan-2-1', poll_interval: '500ms', ...(pollMode ? { poll_mode: pollMode } : {}) },
         concurrency,
+        ...(rowRunner ? { row_runner: rowRunner } : {}),
       },
       { workflowId: id },
     );
@@ -103,8 +106,8 @@ export async function campaign(argv: string[]): Promise<void> {
     const mean = (values: number[]) => (values.reduce((a, b) => a + b, 0) / Math.max(1, values.length)).toFixed(1);
     const print = (what: string, value: string) => console.log(`campaign    ${what.padEnd(44)} ${value}`);
     print(
-      'rows / concurrency / job seconds / poll mode',
-      `${rows} / ${concurrency} / ${jobSeconds} / ${pollMode ?? 'activity (default)'}`,
+      'rows / concurrency / job seconds / runner / poll mode',
+      `${rows} / ${concurrency} / ${jobSeconds} / ${rowRunner ?? 'workflow (default)'} / ${pollMode ?? 'activity (default)'}`,
     );
     print('status, succeeded', `${result.status}, ${result.succeeded}`);
     print('results rows (distinct ids)', `${records.length} (${ids.size})`);

@@ -35,38 +35,53 @@ export function createJobCheck(deps: Pick<GatewayDependencies, 'gateway' | 'dura
   };
 }
 
+/** Cancel a job upstream where the dialect can; a job the gateway no longer knows is not running. */
+export async function cancelJob(gateway: VideoGateway, input: CancelInput, abort: AbortSignal): Promise<CancelOutput> {
+  if (!gateway.cancel) return { supported: false, cancelled: false };
+  try {
+    return { supported: true, cancelled: await gateway.cancel(input.job_id, { signal: abort }) };
+  } catch (error) {
+    if (error instanceof GatewayError && error.details.status === 404) return { supported: true, cancelled: false };
+    throw error;
+  }
+}
+
+/**
+ * Submit a job with the attempt's idempotency key. A stored input image goes to the gateway as a URL
+ * it can fetch (S3) or inline bytes (infery).
+ */
+export async function submitJob(
+  deps: Pick<GatewayDependencies, 'gateway' | 'store' | 'simulated'>,
+  input: SubmitInput,
+  abort: AbortSignal,
+): Promise<SubmitOutput> {
+  const request = input.image_ref ? await withReferencedImage(deps, input.request, input.image_ref) : input.request;
+  const job = await deps.gateway.submit(request, { idempotencyKey: input.idempotency_key, signal: abort });
+  return deps.simulated ? { ...job, simulated: true } : job;
+}
+
+async function withReferencedImage(
+  deps: Pick<GatewayDependencies, 'gateway' | 'store'>,
+  request: SubmitRequest,
+  key: string,
+): Promise<SubmitRequest> {
+  if (!INPUT_IMAGE_KEY.test(key)) throw invalidRequest(`image_ref "${key}" is not an input image key`);
+  if (deps.store.shareableUrl) return { ...request, image_url: await deps.store.shareableUrl(key) };
+  if (!deps.gateway.supports.inlineImages) {
+    throw invalidRequest('this gateway needs an image URL: use an S3 store (VIDEO_STORE=s3://...) or pass image_url');
+  }
+  const bytes = await deps.store.read(key, MAX_INPUT_IMAGE_BYTES);
+  return { ...request, image_base64: bytes.toString('base64') };
+}
+
 export function createGatewayActivities(deps: GatewayDependencies) {
   const checkJob = createJobCheck(deps);
 
-  /** A stored input image goes to the gateway as a URL it can fetch (S3) or inline bytes (infery). */
-  async function withReferencedImage(request: SubmitRequest, key: string): Promise<SubmitRequest> {
-    if (!INPUT_IMAGE_KEY.test(key)) throw invalidRequest(`image_ref "${key}" is not an input image key`);
-    if (deps.store.shareableUrl) return { ...request, image_url: await deps.store.shareableUrl(key) };
-    if (!deps.gateway.supports.inlineImages) {
-      throw invalidRequest('this gateway needs an image URL: use an S3 store (VIDEO_STORE=s3://...) or pass image_url');
-    }
-    const bytes = await deps.store.read(key, MAX_INPUT_IMAGE_BYTES);
-    return { ...request, image_base64: bytes.toString('base64') };
-  }
-
   return {
-    submitVideoJob: classified(async (input: SubmitInput): Promise<SubmitOutput> => {
-      const request = input.image_ref ? await withReferencedImage(input.request, input.image_ref) : input.request;
-      const job = await deps.gateway.submit(request, { idempotencyKey: input.idempotency_key, signal: signal() });
-      return deps.simulated ? { ...job, simulated: true } : job;
-    }),
+    submitVideoJob: classified((input: SubmitInput): Promise<SubmitOutput> => submitJob(deps, input, signal())),
 
     pollVideoJob: classified((input: PollInput): Promise<GatewayJob> => checkJob(input)),
 
-    cancelVideoJob: classified(async (input: CancelInput): Promise<CancelOutput> => {
-      if (!deps.gateway.cancel) return { supported: false, cancelled: false };
-      try {
-        return { supported: true, cancelled: await deps.gateway.cancel(input.job_id, { signal: signal() }) };
-      } catch (error) {
-        // A job the gateway no longer knows cannot be running; nothing to cancel.
-        if (error instanceof GatewayError && error.details.status === 404) return { supported: true, cancelled: false };
-        throw error;
-      }
-    }),
+    cancelVideoJob: classified((input: CancelInput): Promise<CancelOutput> => cancelJob(deps.gateway, input, signal())),
   };
 }

@@ -11,11 +11,12 @@ import type { VideoStore } from '../store/types';
 import { type CallbackDependencies, createCallbackActivities } from './callback';
 import { CatalogCache, createCatalogActivities } from './catalog';
 import { classified } from './failures';
-import { createGatewayActivities, createJobCheck } from './gateway';
-import { createMirrorActivities, type MirrorDependencies } from './mirroring';
+import { createGatewayActivities, createJobCheck, submitJob } from './gateway';
+import { createMirror, type MirrorDependencies } from './mirroring';
 import { createRequestActivities } from './request';
 import { JobDurations, signalOwnWorkflow, watchJob } from './watch';
-import type { WatchInput, WatchOutput } from './types';
+import type { SubmitInput, WatchInput, WatchOutput } from './types';
+import { type VideoInActivityInput, videoInActivity } from './video-in-activity';
 
 export interface ActivityDependencies extends MirrorDependencies, CallbackDependencies {
   gateway: VideoGateway;
@@ -33,19 +34,38 @@ export function createActivities(deps: ActivityDependencies) {
   const catalog = new CatalogCache(deps.gateway, deps.catalogTtlMs);
   const checkJob = createJobCheck({ gateway: deps.gateway, durations });
 
+  const catalogActivities = createCatalogActivities({
+    catalog,
+    durations,
+    searchAttributesRegistered: deps.searchAttributesRegistered,
+  });
+  const requestActivities = createRequestActivities(deps);
+  const gatewayActivities = createGatewayActivities({ ...deps, durations });
+  const mirror = createMirror(deps);
+
   return {
     ...createCampaignActivities({ store: deps.store, catalog: async () => (await catalog.current()).catalog }),
-    ...createRequestActivities(deps),
-    ...createCatalogActivities({ catalog, durations, searchAttributesRegistered: deps.searchAttributesRegistered }),
-    ...createGatewayActivities({ ...deps, durations }),
+    ...requestActivities,
+    ...catalogActivities,
+    ...gatewayActivities,
     /** `poll_mode: "activity"`: polls inside one heartbeating activity, back for an ending (watch.ts). */
     watchVideoJob: classified((input: WatchInput): Promise<WatchOutput> => {
       const context = Context.current();
       return watchJob(context, input, checkJob, (news) => signalOwnWorkflow(context, news));
     }),
-
-    ...createMirrorActivities(deps),
+    ...mirror.activities,
     ...createCallbackActivities(deps),
+    /** A campaign row with `row_runner: "activity"`: a whole video in one activity (video-in-activity.ts). */
+    generateVideoInActivity: classified((input: VideoInActivityInput) =>
+      videoInActivity(Context.current(), input, {
+        gateway: deps.gateway,
+        checkRequest: requestActivities.checkRequest,
+        loadCatalog: catalogActivities.loadCatalog,
+        submit: classified((input: SubmitInput, abort: AbortSignal) => submitJob(deps, input, abort)),
+        check: gatewayActivities.pollVideoJob,
+        mirror: classified(mirror.mirrorFor),
+      }),
+    ),
   };
 }
 

@@ -25,7 +25,7 @@ export interface MirrorDependencies {
 
 export const DEFAULT_CONCURRENT_MIRRORS = 16;
 
-export function createMirrorActivities(deps: MirrorDependencies) {
+export function createMirror(deps: MirrorDependencies) {
   const policy: DownloadPolicy = { ...DEFAULT_DOWNLOAD_POLICY, ...deps.download };
   const signal = () => Context.current().cancellationSignal;
   const mirrors = new Limiter(deps.maxConcurrentMirrors ?? DEFAULT_CONCURRENT_MIRRORS);
@@ -50,21 +50,31 @@ export function createMirrorActivities(deps: MirrorDependencies) {
     }
   }
 
+  /**
+   * Mirror a finished job into the store under `owner` (a workflow id: a retry overwrites its own
+   * objects, never another video's), at most `maxConcurrentMirrors` at once; `waiting` is called
+   * (to heartbeat) while the mirror waits for a place.
+   */
+  function mirrorFor(owner: string, input: MirrorInput, waiting: () => void): Promise<MirrorOutput> {
+    return mirrors.run(() => mirror(owner, input), { signal: signal(), waiting });
+  }
+
   return {
-    mirrorVideo: classified((input: MirrorInput): Promise<MirrorOutput> => {
-      const context = Context.current();
-      return mirrors.run(() => mirror(input), {
-        signal: context.cancellationSignal,
-        waiting: () => context.heartbeat({ waiting_for: 'a mirror place' }),
-      });
-    }),
+    mirrorFor,
+    activities: {
+      mirrorVideo: classified((input: MirrorInput): Promise<MirrorOutput> => {
+        const context = Context.current();
+        const { workflowExecution, activityId } = context.info;
+        return mirrorFor(workflowExecution?.workflowId ?? `activity-${activityId}`, input, () =>
+          context.heartbeat({ waiting_for: 'a mirror place' }),
+        );
+      }),
+    },
   };
 
   /** Copy a finished job's videos, then its thumbnail (best effort), into the store. */
-  async function mirror(input: MirrorInput): Promise<MirrorOutput> {
-    // Keys derive from the workflow id: a retry overwrites its own object, never another video's.
-    const { workflowExecution, activityId } = Context.current().info;
-    const key = (file: string) => objectKey(workflowExecution?.workflowId ?? `activity-${activityId}`, file);
+  async function mirror(owner: string, input: MirrorInput): Promise<MirrorOutput> {
+    const key = (file: string) => objectKey(owner, file);
     // The first video may be re-issued by the gateway when its signed URL expired.
     const refreshUrl = deps.gateway.freshDownloadUrl
       ? () => deps.gateway.freshDownloadUrl!(input.job_id, { signal: signal() })

@@ -6,7 +6,7 @@
  */
 import type { Catalog } from '../catalog';
 import { CampaignFiles, type CampaignFilesDependencies } from './files';
-import type { CampaignManifest } from './input';
+import type { CampaignManifest, RowRunner } from './input';
 import type { CampaignResultRow, CampaignTotals } from './results';
 import { createResultActivities } from './result-activities';
 import { createRowActivities } from './row-activities';
@@ -21,6 +21,8 @@ export interface PrepareCampaignInput {
   /** The campaign has max_credits: every model a row may use needs a price. */
   budgeted: boolean;
   prices?: Record<string, number>;
+  /** How the rows will run (absent in histories from before it: as children). */
+  row_runner?: RowRunner;
 }
 
 export interface PreparedCampaign {

@@ -5,7 +5,14 @@
  */
 import { withPrices, type Catalog } from '../catalog';
 import { Budget, costedRequest } from '../workflows/budget';
-import { budgetProblem, campaignInputProblems, checkRow, type CampaignRow } from './input';
+import {
+  budgetProblem,
+  campaignInputProblems,
+  checkRow,
+  type CampaignRow,
+  type RowRunner,
+  runnerProblem,
+} from './input';
 import type { ManifestFormat, RawRow } from './manifest';
 
 export interface RowCheckOptions {
@@ -14,6 +21,8 @@ export interface RowCheckOptions {
   catalog: Catalog;
   /** The campaign has max_credits: every model a row may use needs a price. */
   budgeted: boolean;
+  /** How the rows will run: some fields need a workflow per row. */
+  rowRunner?: RowRunner;
   /** How many problems are kept (all are counted). */
   problemsShown: number;
   /** Told of every row read, valid or not, with the counts so far (the prepare activity heartbeats). */
@@ -65,7 +74,7 @@ export async function checkRows(
     const { row } = checked;
     if (seen.has(row.id)) problem(`line ${row.line}: duplicate id "${row.id}"`);
     seen.add(row.id);
-    const refused = budgetProblem(options.catalog, row, options.budgeted);
+    const refused = budgetProblem(options.catalog, row, options.budgeted) ?? runnerProblem(row, options.rowRunner);
     if (refused) problem(refused);
     else result.worst_case_credits += Budget.worstCase(options.catalog, costedRequest(row.request)).credits;
     if (result.problem_count) continue; // keep reading to count every problem, but pass on nothing more
@@ -82,6 +91,7 @@ export interface CampaignSettings {
   concurrency?: number;
   max_credits?: number;
   prices?: Record<string, number>;
+  row_runner?: RowRunner;
 }
 
 export interface ManifestCheck extends RowCheck {
@@ -105,6 +115,7 @@ export async function checkManifest(
     defaults: settings.defaults,
     catalog: withPrices(catalog, settings.prices),
     budgeted: settings.max_credits !== undefined,
+    rowRunner: settings.row_runner,
     problemsShown,
   });
   return { ...rows, settings_problems };

@@ -55,12 +55,20 @@ export const VideoCampaignInput = z
     max_credits: z.number().positive().optional(),
     /** Credits per 4 s 720p clip by model, over the catalog's; a budget needs a price for every model. */
     prices: z.record(z.string(), z.number().nonnegative()).optional(),
+    /**
+     * How each row's video runs: `workflow` (the default), a GenerateVideo child with its own page in
+     * the UI, signals, query, search attributes and callback; or `activity`, the same run inside one
+     * activity of the campaign, for bulk campaigns of short jobs (about a third of the cost per row:
+     * docs/benchmarks.md), steered only through the campaign.
+     */
+    row_runner: z.enum(['workflow', 'activity']).default('workflow'),
     /** Start by re-running the rows of an earlier execution of this campaign that failed retryably. */
     retry_failed: z.boolean().optional(),
   })
   .strict();
 
 export type VideoCampaignInput = z.input<typeof VideoCampaignInput>;
+export type RowRunner = z.output<typeof VideoCampaignInput>['row_runner'];
 export type VideoCampaignConfig = z.output<typeof VideoCampaignInput>;
 
 /** One row, validated, as it is kept in the store and paged into the workflow. */
@@ -127,7 +135,7 @@ export const MAX_INLINE_INPUT_BYTES = 256 * 1024;
 export function campaignInputProblems(input: unknown): string[] {
   const parsed = VideoCampaignInput.safeParse(input);
   if (!parsed.success) return [describeIssues(parsed.error)];
-  const { videos, defaults } = parsed.data;
+  const { videos, defaults, row_runner } = parsed.data;
   const source = sourceProblem(parsed.data);
   if (source) return [source];
   const bytes = utf8Bytes(JSON.stringify(input));
@@ -140,7 +148,11 @@ export function campaignInputProblems(input: unknown): string[] {
     const checked = checkRow(fields, defaults, { i, line: i + 1 });
     if ('problem' in checked) problems.push(checked.problem.replace(/^line/, 'row'));
     else if (seen.has(checked.row.id)) problems.push(`row ${i + 1}: duplicate id "${checked.row.id}"`);
-    else seen.add(checked.row.id);
+    else {
+      seen.add(checked.row.id);
+      const refused = runnerProblem(checked.row, row_runner);
+      if (refused) problems.push(refused.replace(/^line/, 'row'));
+    }
   }
   return problems;
 }
@@ -160,6 +172,12 @@ export function budgetProblem(catalog: Catalog, row: CampaignRow, budgeted: bool
     return `${where}: ${unpriced.join(', ')} has no price, so max_credits cannot be held (give one in "prices")`;
   }
   return undefined;
+}
+
+/** Why a row cannot run as `runner`, or undefined: a row run as an activity has no workflow of its own. */
+export function runnerProblem(row: CampaignRow, runner: RowRunner | undefined): string | undefined {
+  if (runner !== 'activity' || !row.request.callback_url) return undefined;
+  return `line ${row.line} (id ${row.id}): callback_url needs row_runner "workflow" (a row run as an activity sends no callback)`;
 }
 
 /** How many problems a failure message names, and how long each may be. */

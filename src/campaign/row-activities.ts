@@ -32,6 +32,7 @@ export function createRowActivities(files: CampaignFiles, catalogOf: () => Promi
           defaults: input.defaults,
           catalog,
           budgeted: input.budgeted,
+          rowRunner: input.row_runner,
           problemsShown: PROBLEMS_SHOWN,
           onRow: heartbeat, // by time, valid rows or not: a large bad manifest fails, it does not time out
         };

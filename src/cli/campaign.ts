@@ -3,7 +3,7 @@
  * follow it with a progress bar; `campaign status|pause|resume|cancel|retry-failed --id ID` steer a
  * running one; `campaign check --file` checks a manifest without starting anything. The store is the one the workers use (VIDEO_STORE).
  */
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { createReadStream, readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { createHash, randomUUID } from 'node:crypto';
@@ -13,7 +13,7 @@ import { FailureType } from '../contract';
 import { BUILTIN_CATALOG } from '../catalog';
 import { createCampaignActivities } from '../campaign/activities';
 import { manifestKey } from '../campaign/results';
-import type { VideoCampaignInput } from '../campaign/input';
+import type { RowRunner, VideoCampaignInput } from '../campaign/input';
 import { checkManifest } from '../campaign/check';
 import { manifestFormat, readManifest } from '../campaign/manifest';
 import { catalogFromEnv } from '../console/catalog';
@@ -81,6 +81,7 @@ interface StartOptions {
   concurrency?: number;
   maxCredits?: number;
   prices?: Record<string, number>;
+  rowRunner?: RowRunner;
   id?: string;
   wait: boolean;
 }
@@ -132,12 +133,13 @@ function withCampaign(id: string, act: (campaign: CampaignJob) => Promise<void>)
 }
 
 /** The settings the options give, in the campaign input's names (unset ones left out). */
-function settingsOf(options: Pick<StartOptions, 'defaults' | 'concurrency' | 'maxCredits' | 'prices'>) {
+function settingsOf(options: Pick<StartOptions, 'defaults' | 'concurrency' | 'maxCredits' | 'prices' | 'rowRunner'>) {
   return {
     ...(options.defaults && { defaults: options.defaults }),
     ...(options.concurrency && { concurrency: options.concurrency }),
     ...(options.maxCredits && { max_credits: options.maxCredits }),
     ...(options.prices && { prices: options.prices }),
+    ...(options.rowRunner && { row_runner: options.rowRunner }),
   };
 }
 
@@ -147,7 +149,13 @@ function withSettings(command: Command): Command {
     .option('--defaults <json>', 'fields every row gets unless it sets them (JSON or @file.json)', json('--defaults'))
     .option('--concurrency <n>', 'videos generating at once', number)
     .option('--max-credits <credits>', 'the most the campaign may spend (worst case reserved per row)', number)
-    .option('--prices <json>', 'credits per 4 s 720p clip by model, for models without a price', json('--prices'));
+    .option('--prices <json>', 'credits per 4 s 720p clip by model, for models without a price', json('--prices'))
+    .addOption(
+      new Option(
+        '--row-runner <runner>',
+        'each row a GenerateVideo workflow, or one activity (bulk campaigns)',
+      ).choices(['workflow', 'activity']),
+    );
 }
 
 export function addCampaignCommands(program: Command): void {

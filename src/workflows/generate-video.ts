@@ -222,25 +222,11 @@ class VideoLoop {
       if (overBudget) throw this.fail(FailureType.BudgetExceeded, overBudget);
       attempt = run.startAttempt(model, Date.now());
     }
-    const { request } = run;
     const info = workflowInfo();
     const submit = submitActivity(run.remainingMs(Date.now()));
     try {
       const job = await CancellationScope.nonCancellable(() =>
-        submit({
-          request: {
-            model: attempt.model,
-            prompt: request.prompt,
-            ...attempt.params,
-            n: request.n,
-            image_url: request.image_url,
-            image_base64: request.image_base64,
-            person_generation: request.person_generation,
-          },
-          image_ref: request.image_ref,
-          // The same key for every try of this attempt, across retries, restarts and resubmits.
-          idempotency_key: `${info.workflowId}/${info.firstExecutionRunId}/${attempt.attempt}`,
-        }),
+        submit(run.submitInput(attempt, `${info.workflowId}/${info.firstExecutionRunId}`)),
       );
       run.submitted(job);
       metricMeter.createCounter(METRIC.submits).add(1, { model: attempt.model });

@@ -45,7 +45,7 @@ import { failedRecord, remirroredRecord, skippedForBudget, succeededRecord } fro
 import { GenerateVideo } from './generate-video';
 import { campaignInput } from './lazy';
 import { loadCatalog, searchAttributesRegistered } from './video-activities';
-import { onePart, wholeFile } from './video-campaign-activities';
+import { generateVideoInActivity, onePart, wholeFile } from './video-campaign-activities';
 import { RemirrorFinishedJob, type RemirrorInput } from './video-campaign-remirror';
 import { ownFailure } from './video-failures';
 
@@ -134,6 +134,7 @@ class CampaignLoop {
           defaults: config.defaults,
           budgeted: config.max_credits !== undefined,
           prices: config.prices,
+          ...(config.row_runner === 'activity' ? { row_runner: config.row_runner } : {}),
         })
         .catch((error: unknown) => Promise.reject(ownFailure(error)));
       book.prepared(prepared.rows_key, prepared.total);
@@ -182,6 +183,7 @@ class CampaignLoop {
   private async launch(row: PagedRow, reserved: number): Promise<void> {
     this.book.launched(row, reserved);
     if (row.mirror && (await this.remirroring(row, row.mirror))) return;
+    if (this.config.row_runner === 'activity') return this.runInActivity(row, reserved);
     const workflowId = childWorkflowId(this.campaignId, row.id, row.attempt);
     const ended = (error: unknown) => failedRecord(row, workflowId, error, Date.now(), isCancellation(error));
     try {
@@ -200,6 +202,26 @@ class CampaignLoop {
         );
     } catch (error) {
       this.recordEnd(ended(error));
+    }
+  }
+
+  /**
+   * `row_runner: "activity"`: the row's video made inside one activity of this workflow, not a child
+   * (video-in-activity.ts). Its objects and keys are named as its child's would be; its record links
+   * to this campaign, the workflow where it ran.
+   */
+  private async runInActivity(row: PagedRow, reserved: number): Promise<void> {
+    const videoId = childWorkflowId(this.campaignId, row.id, row.attempt);
+    const input = {
+      request: childRequest(row.request, this.book.budget, reserved, this.config.prices),
+      video_id: videoId,
+      key_scope: workflowInfo().firstExecutionRunId,
+    };
+    try {
+      const result = await this.children.run(() => generateVideoInActivity(input));
+      this.recordEnd(succeededRecord(row, this.campaignId, result, Date.now()));
+    } catch (error) {
+      this.recordEnd(failedRecord(row, this.campaignId, error, Date.now(), isCancellation(error)));
     }
   }
 

@@ -7,7 +7,7 @@
  * outcome is `running`: without a job id it is still being submitted, with one it is upstream.
  */
 import type { GatewayCapabilities, GatewayJob } from '../gateway/types';
-import type { MirrorOutput } from '../activities/types';
+import type { MirrorOutput, SubmitInput } from '../activities/types';
 import { type Catalog, estimateAttempt, modelSpec, unknownModel } from '../catalog';
 import { FailureType, type VideoStatus } from '../contract';
 import type { GenerateVideoRequest } from '../request';
@@ -319,6 +319,28 @@ export class VideoRun {
     this.state.upstream = { status: 'queued', progress: 0 };
     this.state.poll_failures = 0;
     return attempt;
+  }
+
+  /**
+   * What submits `attempt`'s job: the request fitted to its model, and an idempotency key that is the
+   * same for every try of the attempt (across retries, restarts and resubmits), made from `keyOwner`
+   * (the workflow id and its first run id) and the attempt's number.
+   */
+  submitInput(attempt: Attempt, keyOwner: string): SubmitInput {
+    const { request } = this;
+    return {
+      request: {
+        model: attempt.model,
+        prompt: request.prompt,
+        ...attempt.params,
+        n: request.n,
+        image_url: request.image_url,
+        image_base64: request.image_base64,
+        person_generation: request.person_generation,
+      },
+      image_ref: request.image_ref,
+      idempotency_key: `${keyOwner}/${attempt.attempt}`,
+    };
   }
 
   /** The gateway took the live attempt's job. */
