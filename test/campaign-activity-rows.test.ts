@@ -4,10 +4,11 @@
  * attempt, fallbacks, failures recorded with their type, a cancel that reaches the upstream jobs.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { WorkflowNotFoundError } from '@temporalio/client';
+import { campaignKey } from '../src/campaign/results';
 import { objectKey } from '../src/store/types';
 import { eventually, failureOf, startWorld, type World } from './helpers/world';
 
@@ -113,6 +114,29 @@ describe('VideoCampaign, rows run as activities', () => {
     const jobs = jobsOf('stop');
     assert.equal(jobs.length, 2, 'nothing more was started');
     for (const job of jobs) assert.ok(job.cancelled_ms, `job ${job.id} cancelled upstream`);
+  });
+
+  test('a campaign that fails cancels the rows running as its activities, and their upstream jobs', async () => {
+    world.simulator.configure({ queuedMs: 200, processingMs: 60_000 });
+    const workflowId = `failing-bulk-${Date.now()}`;
+    // Paused from its first task, so the rows file can be cut short before any row is read.
+    const handle = await world.client.workflow.signalWithStart('VideoCampaign', {
+      taskQueue: world.taskQueue,
+      workflowId,
+      args: [{ videos: rows(8, 'cut'), defaults: { poll_interval: '200ms' }, concurrency: 6, row_runner: 'activity' }],
+      signal: 'pause',
+      signalArgs: [],
+    });
+    const campaign = world.videos.campaign(workflowId);
+    await eventually(async () => (await campaign.progress()).total === 8, 20_000, 'the rows prepared');
+    const rowsFile = join(world.storeDir, campaignKey(workflowId, 'rows.jsonl'));
+    writeFileSync(rowsFile, `${readFileSync(rowsFile, 'utf8').split('\n').slice(0, 3).join('\n')}\n`);
+    await campaign.resume();
+    const failure = await failureOf(handle.result());
+    assert.equal(failure.type, 'CampaignIncomplete');
+    const jobs = jobsOf('cut');
+    assert.equal(jobs.length, 3, 'the three rows left were started');
+    for (const job of jobs) assert.ok(job.cancelled_ms, `job ${job.id} cancelled upstream, not left running`);
   });
 
   test('a row with a callback_url is refused before anything starts: an activity has no workflow to call back from', async () => {

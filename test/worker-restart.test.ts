@@ -3,7 +3,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
+import { defaultPayloadConverter } from '@temporalio/common';
 import { VideoClient } from '../src/client';
+import type { CarriedState } from '../src/workflows/video-run';
 import { kill, runCli, WorkerProcesses } from './helpers/worker-process';
 import { eventually, startWorld, type World } from './helpers/world';
 
@@ -66,6 +68,42 @@ describe('a worker killed mid-job', () => {
     assert.equal(world.simulator.jobs.size, jobsBefore + 1, 'one upstream job, not two');
     assert.equal(submits.length, 2, 'the submit was retried');
     assert.equal(submits[0].idempotency_key, submits[1].idempotency_key);
+  });
+
+  test('a campaign row run as an activity, its worker killed mid-job: a new worker resumes the same job', async () => {
+    world.simulator.configure({ queuedMs: 500, processingMs: 10_000 });
+    const first = await spawnWorker();
+    const campaign = await videos.startCampaign({
+      videos: [
+        { id: 'a', prompt: 'crashed row a' },
+        { id: 'b', prompt: 'crashed row b' },
+      ],
+      defaults: { poll_interval: '500ms', model: 'wan-2-1' },
+      concurrency: 2,
+      row_runner: 'activity',
+    });
+    const jobs = () => [...world.simulator.jobs.values()].filter((j) => j.prompt.startsWith('crashed row'));
+    // Killed once both rows' heartbeats carry their job ids, so the new worker resumes rather than resubmits.
+    await eventually(
+      async () => {
+        const pending = (await campaign.handle.describe()).raw.pendingActivities ?? [];
+        const heartbeated = pending.map((a) => {
+          const [payload] = a.heartbeatDetails?.payloads ?? [];
+          return payload && defaultPayloadConverter.fromPayload<{ state?: CarriedState }>(payload).state;
+        });
+        return heartbeated.filter((state) => state?.attempts[0]?.job_id).length === 2;
+      },
+      30_000,
+      'both job ids heartbeated',
+    );
+    await kill(first);
+    await spawnWorker();
+    const result = await campaign.result();
+    assert.equal(result.succeeded, 2);
+    assert.equal(jobs().length, 2, 'one upstream job per row');
+    const submits = world.simulator.callsTo('submit').filter((c) => jobs().some((j) => j.id === c.job_id));
+    assert.equal(submits.length, 2, 'the new worker submitted nothing again');
+    for (const row of result.videos!) assert.ok(row.video_uri && row.sha256, `${row.id} mirrored`);
   });
 
   test('the generate command starts a job, shows progress and prints the result', async () => {

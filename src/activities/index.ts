@@ -11,11 +11,11 @@ import type { VideoStore } from '../store/types';
 import { type CallbackDependencies, createCallbackActivities } from './callback';
 import { CatalogCache, createCatalogActivities } from './catalog';
 import { classified } from './failures';
-import { createGatewayActivities, createJobCheck, submitJob } from './gateway';
+import { cancelJob, createGatewayActivities, createJobCheck, submitJob } from './gateway';
 import { createMirror, type MirrorDependencies } from './mirroring';
 import { createRequestActivities } from './request';
 import { JobDurations, signalOwnWorkflow, watchJob } from './watch';
-import type { SubmitInput, WatchInput, WatchOutput } from './types';
+import type { CancelInput, SubmitInput, WatchInput, WatchOutput } from './types';
 import { type VideoInActivityInput, videoInActivity } from './video-in-activity';
 
 export interface ActivityDependencies extends MirrorDependencies, CallbackDependencies {
@@ -55,14 +55,14 @@ export function createActivities(deps: ActivityDependencies) {
     }),
     ...mirror.activities,
     ...createCallbackActivities(deps),
-    /** A campaign row with `row_runner: "activity"`: a whole video in one activity (video-in-activity.ts). */
+    /** A campaign row with `row_runner: "activity"`: one attempt of its video per activity (video-in-activity.ts). */
     generateVideoInActivity: classified((input: VideoInActivityInput) =>
       videoInActivity(Context.current(), input, {
-        gateway: deps.gateway,
         checkRequest: requestActivities.checkRequest,
         loadCatalog: catalogActivities.loadCatalog,
-        submit: classified((input: SubmitInput, abort: AbortSignal) => submitJob(deps, input, abort)),
+        submit: classified((submitted: SubmitInput, abort: AbortSignal) => submitJob(deps, submitted, abort)),
         check: gatewayActivities.pollVideoJob,
+        cancel: classified((job: CancelInput, abort: AbortSignal) => cancelJob(deps.gateway, job, abort)),
         mirror: classified(mirror.mirrorFor),
       }),
     ),

@@ -59,10 +59,14 @@ function announcedSha256(headers: Record<string, string | string[] | undefined>)
   return match ? Buffer.from(match[1], 'base64').toString('hex') : undefined;
 }
 
+/** What a mirror heartbeats as bytes arrive; an activity with details of its own passes its own. */
+export type MirrorProgress = (progress: { key: string; bytes: number }) => void;
+
 export async function mirrorObject(
   source: MirrorSource,
   store: VideoStore,
   policy: DownloadPolicy,
+  progress: MirrorProgress = (details) => Context.current().heartbeat(details),
 ): Promise<MirroredObject> {
   const context = Context.current();
   const signal = context.cancellationSignal;
@@ -111,7 +115,7 @@ export async function mirrorObject(
       if (bytes > policy.maxBytes)
         return done(mirrorFailed(`download exceeded ${policy.maxBytes} bytes`, { final: true }));
       hash.update(chunk);
-      context.heartbeat({ key: source.key, bytes });
+      progress({ key: source.key, bytes });
       done(null, chunk);
     },
     flush(done) {

@@ -9,7 +9,7 @@ import { METRIC } from '../operations/metrics';
 import { objectKey, type VideoStore } from '../store/types';
 import { classified } from './failures';
 import { Limiter } from './limiter';
-import { mirrorObject, type MirroredObject, THUMBNAIL_CONTENT, VIDEO_CONTENT } from './mirror';
+import { mirrorObject, type MirroredObject, type MirrorProgress, THUMBNAIL_CONTENT, VIDEO_CONTENT } from './mirror';
 import { DEFAULT_DOWNLOAD_POLICY, type DownloadPolicy } from './safe-download';
 import type { MirrorInput, MirrorOutput, UpstreamCopy } from './types';
 
@@ -52,28 +52,28 @@ export function createMirror(deps: MirrorDependencies) {
 
   /**
    * Mirror a finished job into the store under `owner` (a workflow id: a retry overwrites its own
-   * objects, never another video's), at most `maxConcurrentMirrors` at once; `waiting` is called
-   * (to heartbeat) while the mirror waits for a place.
+   * objects, never another video's), at most `maxConcurrentMirrors` at once. `beat` heartbeats while
+   * the mirror waits for a place and as bytes arrive; by default the mirror's own progress.
    */
-  function mirrorFor(owner: string, input: MirrorInput, waiting: () => void): Promise<MirrorOutput> {
-    return mirrors.run(() => mirror(owner, input), { signal: signal(), waiting });
+  function mirrorFor(owner: string, input: MirrorInput, beat?: () => void): Promise<MirrorOutput> {
+    const context = Context.current();
+    const waiting = beat ?? (() => context.heartbeat({ waiting_for: 'a mirror place' }));
+    return mirrors.run(() => mirror(owner, input, beat), { signal: signal(), waiting });
   }
 
   return {
     mirrorFor,
     activities: {
       mirrorVideo: classified((input: MirrorInput): Promise<MirrorOutput> => {
-        const context = Context.current();
-        const { workflowExecution, activityId } = context.info;
-        return mirrorFor(workflowExecution?.workflowId ?? `activity-${activityId}`, input, () =>
-          context.heartbeat({ waiting_for: 'a mirror place' }),
-        );
+        const { workflowExecution, activityId } = Context.current().info;
+        return mirrorFor(workflowExecution?.workflowId ?? `activity-${activityId}`, input);
       }),
     },
   };
 
   /** Copy a finished job's videos, then its thumbnail (best effort), into the store. */
-  async function mirror(owner: string, input: MirrorInput): Promise<MirrorOutput> {
+  async function mirror(owner: string, input: MirrorInput, beat?: () => void): Promise<MirrorOutput> {
+    const progress: MirrorProgress | undefined = beat && (() => beat());
     const key = (file: string) => objectKey(owner, file);
     // The first video may be re-issued by the gateway when its signed URL expired.
     const refreshUrl = deps.gateway.freshDownloadUrl
@@ -96,6 +96,7 @@ export function createMirror(deps: MirrorDependencies) {
           },
           deps.store,
           policy,
+          progress,
         ),
       );
     }
@@ -111,6 +112,7 @@ export function createMirror(deps: MirrorDependencies) {
           { url: thumbnailUrl, key: key('thumbnail'), expect: THUMBNAIL_CONTENT },
           deps.store,
           policy,
+          progress,
         );
       } catch (error) {
         if (signal().aborted) throw error;

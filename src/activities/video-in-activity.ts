@@ -1,21 +1,27 @@
 /**
- * A video made inside one activity: the campaign's `row_runner: "activity"`. The same run as
+ * A video's attempts made inside activities: the campaign's `row_runner: "activity"`. The same run as
  * GenerateVideo's (VideoRun: the chain of models, the budget, the deadline, what every gateway answer
- * and failure means), driven by a loop in the activity instead of a workflow, so a row costs its
+ * and failure means), driven by a loop in an activity instead of a workflow, so a row costs its
  * campaign one activity (three history events) rather than a child workflow of about thirty events,
  * four workflow tasks and four visibility writes. What it gives up: a workflow per video (its signals,
  * query, search attributes and page in the UI) and callbacks; the campaign's own cancel reaches it.
  *
- * Spend safety is GenerateVideo's: every submit of an attempt carries the attempt's idempotency key;
- * the run's state is heartbeated, so a retry after a crashed worker resumes the same jobs (and a retry
- * that finds no state submits with the same keys, which find the same jobs); a cancel or the deadline
- * cancels the live job upstream, never once it has finished.
+ * One activity is one attempt (one model). When an attempt ends and the chain goes on, the activity
+ * returns the run's state and the campaign starts the next one with it: which model comes next, and
+ * what the ended attempts cost, are in the campaign's history before anything more is paid.
+ *
+ * Spend safety is GenerateVideo's: every submit of an attempt carries the attempt's idempotency key,
+ * and the submit (with its retries) is never given up for a cancel, so a job the gateway made is
+ * learned and cancelled. The run's state is heartbeated (at once when it changes, otherwise every few
+ * seconds), so an activity retried after a crashed worker resumes its job; without that state it
+ * starts the same attempt again, whose submit finds the same job by its key. A cancel or the deadline
+ * cancels the live job upstream, never once it has finished; a worker shutting down never does.
  */
 import type { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { FailureType, FINAL_FAILURE_TYPES } from '../contract';
+import { invalidInput } from '../failures';
 import { METRIC } from '../operations/metrics';
-import type { VideoGateway } from '../gateway/types';
 import type { GenerateVideoInput, GenerateVideoRequest } from '../request';
 import type { VideoResult } from '../workflows/messages';
 import {
@@ -28,8 +34,10 @@ import {
 } from '../workflows/video-failures';
 import { type CarriedState, type StopReason, VideoRun } from '../workflows/video-run';
 import { setupFrom } from '../workflows/video-setup-rules';
-import { cancelJob } from './gateway';
+import { MAX_RETRY_AFTER_MS } from './failures';
 import type {
+  CancelInput,
+  CancelOutput,
   CatalogOutput,
   GatewayJob,
   MirrorInput,
@@ -43,23 +51,30 @@ export interface VideoInActivityInput {
   /** The video's request, as a GenerateVideo would be started with it. */
   request: GenerateVideoInput;
   /**
-   * Names the video where a workflow id would: its objects in the store, its result's `workflow_id`,
-   * and with `key_scope` its idempotency keys.
+   * Names the video where a workflow id would: its objects in the store, and with `key_scope` its
+   * idempotency keys.
    */
   video_id: string;
   /** What makes the keys unique to the caller's execution chain (the campaign's first run id). */
   key_scope: string;
+  /** The run so far, as the previous attempt's activity returned it; absent for the first attempt. */
+  carried?: CarriedState;
 }
+
+/** An attempt's activity ends with the video, or with the run's state for the next attempt. */
+export type VideoInActivityOutput = { video: VideoResult } | { next_attempt: CarriedState };
 
 /** What the loop calls: the activities' own functions, given by the factory (activities/index.ts). */
 export interface VideoInActivityDependencies {
-  gateway: VideoGateway;
   checkRequest(input: unknown): Promise<GenerateVideoRequest>;
   loadCatalog(): Promise<CatalogOutput>;
   /** Given no cancel signal of the activity's: a submit in flight is finished, so its job can be cancelled. */
   submit(input: SubmitInput, abort: AbortSignal): Promise<SubmitOutput>;
   check(input: PollInput): Promise<GatewayJob>;
-  mirror(owner: string, input: MirrorInput, waiting: () => void): Promise<MirrorOutput>;
+  /** Given its own signal: it runs when a cancel is what brings us there. */
+  cancel(input: CancelInput, abort: AbortSignal): Promise<CancelOutput>;
+  /** `beat` keeps the activity's own heartbeat (its state) while the mirror waits and copies. */
+  mirror(owner: string, input: MirrorInput, beat: () => void): Promise<MirrorOutput>;
 }
 
 /** What the activity heartbeats: the run's state, from which a retried activity resumes. */
@@ -67,7 +82,7 @@ interface Beat {
   state: CarriedState;
 }
 
-/** Retries of one call before the run decides (GenerateVideo's activity retry policies, in a loop). */
+/** Tries of one call before the run decides: GenerateVideo's activity retry policies (video-activities.ts). */
 interface Retry {
   attempts: number;
   initialMs: number;
@@ -80,28 +95,37 @@ const MIRROR_RETRY: Retry = { attempts: 5, initialMs: 2_000, maxMs: 60_000 };
 const SUBMIT_TIMEOUT_MS = 30_000;
 /** A cancel upstream is made even when the activity is being cancelled: it gets its own time. */
 const CANCEL_UPSTREAM_MS = 30_000;
-/** Waits are cut into pieces this long with a heartbeat between, so a cancel arrives and a crash shows. */
-const BEAT_EVERY_MS = 10_000;
+/** Between changes of the state, a heartbeat (which keeps the activity alive and brings a cancel) this often. */
+const BEAT_EVERY_MS = 5_000;
 
 export async function videoInActivity(
   context: Context,
   input: VideoInActivityInput,
   deps: VideoInActivityDependencies,
-): Promise<VideoResult> {
+): Promise<VideoInActivityOutput> {
   const request = await deps.checkRequest(input.request);
-  const carried = (context.info.heartbeatDetails as Partial<Beat> | undefined)?.state;
-  const run = carried ? VideoRun.resume(request, carried) : VideoRun.begin(request, Date.now());
+  // Refused when the rows were prepared; checked again here for rows that skipped that (a retry pass).
+  if (request.callback_url) {
+    throw invalidInput('callback_url needs row_runner "workflow": a row run as an activity sends no callback');
+  }
+  const heartbeated = (context.info.heartbeatDetails as Partial<Beat> | undefined)?.state;
+  const carried = heartbeated ?? input.carried;
+  const run = carried ? VideoRun.resume(request, structuredClone(carried)) : VideoRun.begin(request, Date.now());
+  const loop = new ActivityVideoLoop(context, run, input, deps);
   if (!carried) {
     const warn = (message: string, attributes?: Record<string, unknown>) => context.log.warn(message, attributes);
-    run.configure(setupFrom(request, await deps.loadCatalog(), undefined, warn));
+    // A row run as an activity has no search attributes: nothing to warn about.
+    run.configure(setupFrom(request, { ...(await deps.loadCatalog()), search_attributes: undefined }, undefined, warn));
+    loop.count(METRIC.videosStarted, 1, { model: run.state.chain[0] });
   }
-  const loop = new ActivityVideoLoop(context, run, input, deps);
-  if (!carried) loop.count(METRIC.videosStarted, 1, { model: run.state.chain[0] });
   return loop.drive();
 }
 
-/** The phases of a run inside an activity; GenerateVideo's VideoLoop, with waits and calls of its own. */
+/** The phases of one attempt inside an activity: GenerateVideo's VideoLoop, with waits and calls of its own. */
 class ActivityVideoLoop {
+  private lastBeatAt = 0;
+  private startedAttempt = false;
+
   constructor(
     private readonly context: Context,
     private readonly run: VideoRun,
@@ -109,52 +133,51 @@ class ActivityVideoLoop {
     private readonly deps: VideoInActivityDependencies,
   ) {}
 
-  async drive(): Promise<VideoResult> {
+  async drive(): Promise<VideoInActivityOutput> {
+    this.beat(true); // at once: the server learns the activity is alive, and a cancel can reach it
+    const ticker = setInterval(() => this.beat(), BEAT_EVERY_MS); // long calls never starve the heartbeat
     try {
-      const result = await this.polling();
-      this.ended();
-      return result;
+      const outcome = await this.loop();
+      if ('video' in outcome) this.ended();
+      return outcome;
     } catch (error) {
-      // Only the caller's cancel stops the run: a worker shutting down, a timeout or a reset leave the
-      // jobs running for the retried activity, which resumes them from the heartbeated state.
-      const cancelled = this.cancelled(error) && !!this.context.cancellationDetails?.cancelRequested;
-      const failure = cancelled
-        ? await this.stopping({
-            ending: 'cancelled',
-            type: FailureType.Cancelled,
-            message: 'cancelled by the campaign',
-          })
-        : error;
-      // A decided ending (a failure of a contract type) ends the run; anything else is retried by Temporal.
-      if (failure instanceof ApplicationFailure && failure.nonRetryable) {
-        this.run.finish('failed', { type: failure.type ?? FailureType.ProviderFailed, message: failure.message });
-      }
+      const failure = await this.failed(error);
       if (this.run.outcome) this.ended();
       throw failure;
+    } finally {
+      clearInterval(ticker);
     }
   }
 
-  /** The counters GenerateVideo keeps, so a fleet's metrics count rows run as activities too. */
-  count(name: string, value: number, attributes: Record<string, string>): void {
-    this.context.metricMeter.createCounter(name).add(value, attributes);
-  }
-
-  private ended(): void {
+  /**
+   * How the activity fails. A decided ending (a non-retryable failure of a contract type) ends the run
+   * as it is, even if a cancel arrived meanwhile. Anything else while the caller cancels is that
+   * cancel: the live job is cancelled upstream. Anything else (a worker shutting down, a timeout, a
+   * bug) is left for Temporal to retry, with the jobs running for the retry to resume.
+   */
+  private async failed(error: unknown): Promise<unknown> {
     const { run } = this;
-    const outcome = run.outcome;
-    this.count(METRIC.videosEnded, 1, {
-      status: outcome?.status ?? 'succeeded',
-      model: run.attempts[run.attempts.length - 1]?.model ?? '',
-      failure_type: outcome?.failure?.type ?? '',
+    if (error instanceof ApplicationFailure && error.nonRetryable) {
+      run.finish('failed', { type: error.type ?? FailureType.ProviderFailed, message: error.message });
+      return error;
+    }
+    if (!this.context.cancellationSignal.aborted || !this.context.cancellationDetails?.cancelRequested) return error;
+    return this.stopping({
+      ending: 'cancelled',
+      type: FailureType.Cancelled,
+      message: 'cancelled: campaign cancelled',
     });
   }
 
-  private async polling(): Promise<VideoResult> {
+  /** One attempt: submit, check at the interval, mirror; back to the caller when it ends and the chain goes on. */
+  private async loop(): Promise<VideoInActivityOutput> {
     const { run } = this;
     for (;;) {
       const stop = run.stopReason(Date.now());
       if (stop) throw await this.stopping(stop);
+      this.throwIfCancelled();
       const live = run.live;
+      if (!live && this.startedAttempt) return { next_attempt: run.state };
       if (!live?.job_id) {
         await this.submitting();
         continue;
@@ -170,15 +193,20 @@ class ActivityVideoLoop {
           job_id: job.job_id,
         });
       }
-      if (verdict.kind === 'succeeded') return this.mirroring(job);
+      if (verdict.kind === 'succeeded') return { video: await this.mirroring(job) };
       if (verdict.kind === 'failed') {
         run.endAttempt('failed', Date.now(), { type: verdict.type, message: verdict.message });
         if (isFinal(verdict.type)) throw this.fail(verdict.type, verdict.message);
+        this.beat(true);
       }
     }
   }
 
-  /** Submit the live attempt again (the gateway never answered) or start the next model. */
+  /**
+   * Start the attempt on the next model (or submit the live one again), until the gateway gives a job
+   * id or a decision. Never given up for a cancel: a job the gateway may have made is learned first,
+   * and the loop then cancels it (GenerateVideo's submit is not cancellable either).
+   */
   private async submitting(): Promise<void> {
     const { run } = this;
     let attempt = run.live;
@@ -188,28 +216,34 @@ class ActivityVideoLoop {
       const overBudget = run.budgetProblem(model);
       if (overBudget) throw this.fail(FailureType.BudgetExceeded, overBudget);
       attempt = run.startAttempt(model, Date.now());
+      this.startedAttempt = true;
+      this.beat(true);
     }
-    try {
-      const submitInput = run.submitInput(attempt, `${this.input.video_id}/${this.input.key_scope}`);
-      // Not cancellable (as in GenerateVideo): a cancel meanwhile still learns the job id, then cancels that job.
-      const submit = () => this.deps.submit(submitInput, AbortSignal.timeout(SUBMIT_TIMEOUT_MS));
-      const job = await this.retried(submit, SUBMIT_RETRY);
-      run.submitted(job);
-      this.beat(); // the first heartbeat, sent at once: a retried activity finds the job id
-      this.count(METRIC.submits, 1, { model: attempt.model });
-      this.count(METRIC.creditsEstimated, attempt.credits_estimated ?? 0, { model: attempt.model });
-    } catch (error) {
-      if (this.cancelled(error)) throw error;
-      const facts = factsOf(error);
-      const decision = afterSubmitFailure(facts);
-      if (decision === 'resubmit') {
+    const submitInput = run.submitInput(attempt, `${this.input.video_id}/${this.input.key_scope}`);
+    while (Date.now() < run.deadlineMs) {
+      try {
+        const submit = () => this.deps.submit(submitInput, AbortSignal.timeout(SUBMIT_TIMEOUT_MS));
+        const job = await this.retried(submit, SUBMIT_RETRY, { cancellable: false });
+        run.submitted(job);
+        this.beat(true); // the job id: a retried activity must find it
+        this.count(METRIC.submits, 1, { model: attempt.model });
+        this.count(METRIC.creditsEstimated, attempt.credits_estimated ?? 0, { model: attempt.model });
+        return;
+      } catch (error) {
+        const facts = factsOf(error);
+        const decision = afterSubmitFailure(facts);
+        if (decision !== 'resubmit') {
+          run.endAttempt('failed', Date.now(), { type: facts.type, message: facts.message });
+          if (decision === 'stop') throw this.fail(facts.type, facts.message);
+          this.beat(true);
+          return;
+        }
+        // The job may exist: submit again with the same key, which finds it instead of paying twice.
         this.context.log.warn('Submit got no usable answer; submitting again with the same idempotency key', {
           error: facts.message,
         });
-        return this.pause(SUBMIT_RETRY.initialMs);
+        await this.pause(SUBMIT_RETRY.initialMs, { cancellable: false });
       }
-      run.endAttempt('failed', Date.now(), { type: facts.type, message: facts.message });
-      if (decision === 'stop') throw this.fail(facts.type, facts.message);
     }
   }
 
@@ -219,7 +253,7 @@ class ActivityVideoLoop {
     try {
       return await this.retried(() => this.deps.check({ job_id: jobId, ...about }), CHECK_RETRY);
     } catch (error) {
-      if (this.cancelled(error)) throw error;
+      if (this.aborted(error)) throw error;
       const facts = factsOf(error);
       const decision = afterPollFailure(facts);
       if (decision === 'retry_later') {
@@ -231,12 +265,12 @@ class ActivityVideoLoop {
         return undefined;
       }
       // A job the gateway lost may still run (and bill) behind it: cancel it before another model.
-      const message = decision === 'job_lost' ? `the gateway lost the job: ${facts.message}` : facts.message;
+      const lost = decision === 'job_lost';
       await this.abandon('failed', {
-        type: decision === 'job_lost' ? FailureType.ProviderFailed : facts.type,
-        message,
+        type: lost ? FailureType.ProviderFailed : facts.type,
+        message: lost ? `the gateway lost the job: ${facts.message}` : facts.message,
       });
-      if (decision === 'stop') throw this.fail(facts.type, facts.message);
+      if (!lost) throw this.fail(facts.type, facts.message);
       return undefined;
     }
   }
@@ -245,20 +279,21 @@ class ActivityVideoLoop {
   private async mirroring(job: GatewayJob): Promise<VideoResult> {
     const { run, input } = this;
     run.startMirroring();
-    this.beat();
+    this.beat(true);
+    const source = {
+      job_id: job.job_id,
+      video_url: job.video_url!,
+      thumbnail_url: job.thumbnail_url,
+      videos: job.videos,
+    };
     try {
       const stored = await this.retried(
-        () =>
-          this.deps.mirror(
-            input.video_id,
-            { job_id: job.job_id, video_url: job.video_url!, thumbnail_url: job.thumbnail_url, videos: job.videos },
-            () => this.beat(),
-          ),
+        () => this.deps.mirror(input.video_id, source, () => this.beat()),
         MIRROR_RETRY,
       );
       return run.succeed(job, stored, Date.now(), input.video_id);
     } catch (error) {
-      if (this.cancelled(error)) throw error;
+      if (this.aborted(error)) throw error;
       const { message } = factsOf(error);
       run.endAttempt('failed', Date.now(), { type: FailureType.MirrorFailed, message });
       throw this.fail(
@@ -274,8 +309,10 @@ class ActivityVideoLoop {
     const { run } = this;
     const live = run.live;
     const finished = run.status === 'mirroring' && live?.job_id ? { job_id: live.job_id } : {};
-    const outcome = stop.ending === 'cancelled' ? 'cancelled' : 'timed_out';
-    await this.abandon(outcome, { type: stop.type, message: stop.message });
+    await this.abandon(stop.ending === 'cancelled' ? 'cancelled' : 'timed_out', {
+      type: stop.type,
+      message: stop.message,
+    });
     run.finish(stop.ending, { type: stop.type, message: stop.message });
     const where = finished.job_id ? ` (the video exists upstream: job ${finished.job_id})` : '';
     return videoFailure(stop.type, `${stop.message}${where}`, { attempts: [...run.attempts], ...finished });
@@ -293,12 +330,7 @@ class ActivityVideoLoop {
     if (live.job_id && run.status === 'mirroring') upstreamCancel = undefined;
     else if (live.job_id) {
       try {
-        // Not the activity's signal: a cancellation is usually what brings us here.
-        const answer = await cancelJob(
-          this.deps.gateway,
-          { job_id: live.job_id },
-          AbortSignal.timeout(CANCEL_UPSTREAM_MS),
-        );
+        const answer = await this.deps.cancel({ job_id: live.job_id }, AbortSignal.timeout(CANCEL_UPSTREAM_MS));
         upstreamCancel = answer.supported ? 'cancelled' : 'not_supported';
       } catch (error) {
         this.context.log.error('Could not cancel the upstream job', {
@@ -309,7 +341,7 @@ class ActivityVideoLoop {
       }
     }
     run.endAttempt(outcome, Date.now(), { ...why, upstream_cancel: upstreamCancel });
-    this.beat();
+    this.beat(true);
   }
 
   private fail(type: string, message: string, upstream: { job_id?: string; provider_url?: string } = {}) {
@@ -317,36 +349,69 @@ class ActivityVideoLoop {
     return videoFailure(type, message, { attempts: [...this.run.attempts], ...upstream });
   }
 
-  /** `call`, tried again after a growing pause (or the gateway's Retry-After) while it may yet work. */
-  private async retried<T>(call: () => Promise<T>, retry: Retry): Promise<T> {
+  /**
+   * `call`, tried again after a growing pause (or the gateway's Retry-After, up to MAX_RETRY_AFTER_MS)
+   * while it may yet work and the deadline allows. Not `cancellable`: a cancel waits for the answer.
+   */
+  private async retried<T>(call: () => Promise<T>, retry: Retry, options = { cancellable: true }): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await call();
       } catch (error) {
-        if (this.cancelled(error) || attempt >= retry.attempts || !retryable(error)) throw error;
+        if (options.cancellable && this.aborted(error)) throw error;
+        if (attempt >= retry.attempts || !retryable(error)) throw error;
         const asked = error instanceof ApplicationFailure ? error.nextRetryDelay : undefined;
-        const delay = Math.min(typeof asked === 'number' ? asked : retry.initialMs * 2 ** (attempt - 1), retry.maxMs);
+        const delay =
+          typeof asked === 'number'
+            ? Math.min(asked, MAX_RETRY_AFTER_MS)
+            : Math.min(retry.initialMs * 2 ** (attempt - 1), retry.maxMs);
         if (delay >= this.run.remainingMs(Date.now())) throw error;
-        await this.pause(delay);
+        await this.pause(delay, options);
       }
     }
   }
 
-  /** Wait, heartbeating; rejects with a CancelledFailure when the activity is cancelled. */
-  private async pause(ms: number): Promise<void> {
-    for (let left = ms; left > 0; left -= BEAT_EVERY_MS) {
-      await this.context.sleep(Math.min(left, BEAT_EVERY_MS));
-      this.beat();
-    }
+  /** Wait; a `cancellable` wait rejects with a CancelledFailure when the activity is cancelled. */
+  private async pause(ms: number, options = { cancellable: true }): Promise<void> {
+    if (options.cancellable) await this.context.sleep(ms);
+    else await new Promise((resolve) => setTimeout(resolve, ms));
+    this.beat();
   }
 
-  /** The state, for a retried activity to resume from (the SDK sends at most one per throttle interval). */
-  private beat(): void {
+  /**
+   * The state, for a retried activity to resume from: at once after a change it must see (`changed`),
+   * otherwise at most every BEAT_EVERY_MS, since every call serialises the whole state (the SDK then
+   * sends at most one per throttle interval).
+   */
+  private beat(changed = false): void {
+    const now = Date.now();
+    if (!changed && now - this.lastBeatAt < BEAT_EVERY_MS) return;
+    this.lastBeatAt = now;
     this.context.heartbeat({ state: this.run.state } satisfies Beat);
   }
 
-  private cancelled(error: unknown): boolean {
+  private throwIfCancelled(): void {
+    if (this.context.cancellationSignal.aborted) throw new CancelledFailure('activity cancelled');
+  }
+
+  /** The activity is being cancelled (for whatever reason), or the error is a cancellation. */
+  private aborted(error: unknown): boolean {
     return error instanceof CancelledFailure || this.context.cancellationSignal.aborted;
+  }
+
+  /** The counters GenerateVideo keeps, so a fleet's metrics count rows run as activities too. */
+  count(name: string, value: number, attributes: Record<string, string>): void {
+    this.context.metricMeter.createCounter(name).add(value, attributes);
+  }
+
+  private ended(): void {
+    const { run } = this;
+    const outcome = run.outcome;
+    this.count(METRIC.videosEnded, 1, {
+      status: outcome?.status ?? 'succeeded',
+      model: run.attempts[run.attempts.length - 1]?.model ?? '',
+      failure_type: outcome?.failure?.type ?? '',
+    });
   }
 }
 

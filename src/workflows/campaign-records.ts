@@ -3,7 +3,7 @@
  * cancelled, or it never started. Pure: the workflow builds them, and the activities for rows a
  * cancelled campaign never started.
  */
-import { ActivityFailure, ApplicationFailure, ChildWorkflowFailure } from '@temporalio/common';
+import { ActivityFailure, ApplicationFailure, ChildWorkflowFailure, TimeoutFailure } from '@temporalio/common';
 import { FailureType } from '../contract';
 import type { CampaignRow } from '../campaign/input';
 import type { CampaignResultRow, RowStatus } from '../campaign/results';
@@ -48,17 +48,21 @@ function storedVideo(stored: Remirrored) {
   };
 }
 
-/** A child that failed or was cancelled, with what its paid attempts cost. */
+/**
+ * A row that failed or was cancelled, with what its paid attempts cost: as the failure tells, or the
+ * last heartbeat of an activity that timed out, or `known` (the attempts its caller last heard of).
+ */
 export function failedRecord(
   row: CampaignRow,
   workflowId: string,
   error: unknown,
   now: number,
   cancelled: boolean,
+  known: readonly Attempt[] = [],
 ): CampaignResultRow {
   const cause = error instanceof ChildWorkflowFailure || error instanceof ActivityFailure ? error.cause : error;
   const failure = cause instanceof ApplicationFailure ? cause : undefined;
-  const attempts: Attempt[] = failureDetails(cause)?.attempts ?? [];
+  const attempts: Attempt[] = [...(failureDetails(cause)?.attempts ?? heartbeatedAttempts(cause) ?? known)];
   const paid = attempts.filter((a) => a.job_id);
   const last = paid[paid.length - 1] ?? attempts[attempts.length - 1];
   const status: RowStatus = cancelled || failure?.type === FailureType.Cancelled ? 'cancelled' : 'failed';
@@ -75,6 +79,13 @@ export function failedRecord(
     credits: estimatedSpend(attempts),
     attempts: attempts.length,
   };
+}
+
+/** The attempts in the last heartbeat of a row's activity that timed out (video-in-activity.ts). */
+function heartbeatedAttempts(cause: unknown): Attempt[] | undefined {
+  if (!(cause instanceof TimeoutFailure)) return undefined;
+  const details = cause.lastHeartbeatDetails as { state?: { attempts?: unknown } } | undefined;
+  return Array.isArray(details?.state?.attempts) ? (details.state.attempts as Attempt[]) : undefined;
 }
 
 /** A retried row mirrored again from its finished upstream job: nothing new was paid. */

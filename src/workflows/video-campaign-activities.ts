@@ -2,6 +2,7 @@
 import { ActivityCancellationType, proxyActivities } from '@temporalio/workflow';
 import type { VideoActivities } from '../activities';
 import { FailureType } from '../contract';
+import { parseDuration } from '../duration';
 
 /** One page of rows read, or one results part written: short, retried until the store answers. */
 export const onePart = proxyActivities<VideoActivities>({
@@ -16,16 +17,25 @@ export const wholeFile = proxyActivities<VideoActivities>({
   retry: { initialInterval: '2s', maximumInterval: '1m', nonRetryableErrorTypes: [FailureType.InvalidInput] },
 });
 
+/** A video's `timeout` when the request gives none (request.ts). */
+const DEFAULT_TIMEOUT_MS = 3_600_000;
+/** Past the video's deadline: room for a mirror that began before it, and an upstream cancel. */
+const AFTER_DEADLINE_MS = 15 * 60_000;
+
 /**
- * A row's whole video in one activity (`row_runner: "activity"`). It stops at the video's own deadline
- * (a `timeout` of at most 24 h), so its start-to-close is only a backstop; a dead worker shows within
- * the heartbeat timeout, and the retry resumes the run from its heartbeated state. A cancel waits for
- * the activity to cancel its job upstream. Every ending it decides is non-retryable; what is retried
- * is a crash or a failure of its own.
+ * One attempt of a row's video in one activity (`row_runner: "activity"`, video-in-activity.ts). It
+ * stops at the video's own deadline; schedule-to-close is a backstop past it, and bounds the retries
+ * (a crashed or stopped worker: the retry resumes from the heartbeated state). A dead worker shows
+ * within the heartbeat timeout. A cancel waits for the activity to cancel its job upstream. The
+ * campaign is the fairness key, as for child rows.
  */
-export const { generateVideoInActivity } = proxyActivities<VideoActivities>({
-  startToCloseTimeout: '25h',
-  heartbeatTimeout: '30s',
-  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-  retry: { initialInterval: '2s', maximumInterval: '1m', maximumAttempts: 10 },
-});
+export function videoAttemptActivity(campaignId: string, timeout: unknown) {
+  const given = typeof timeout === 'string' || typeof timeout === 'number' ? parseDuration(timeout) : undefined;
+  return proxyActivities<VideoActivities>({
+    scheduleToCloseTimeout: (given ?? DEFAULT_TIMEOUT_MS) + AFTER_DEADLINE_MS,
+    heartbeatTimeout: '30s',
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    retry: { initialInterval: '2s', maximumInterval: '1m' },
+    priority: { fairnessKey: campaignId },
+  }).generateVideoInActivity;
+}

@@ -45,9 +45,10 @@ import { failedRecord, remirroredRecord, skippedForBudget, succeededRecord } fro
 import { GenerateVideo } from './generate-video';
 import { campaignInput } from './lazy';
 import { loadCatalog, searchAttributesRegistered } from './video-activities';
-import { generateVideoInActivity, onePart, wholeFile } from './video-campaign-activities';
+import { onePart, videoAttemptActivity, wholeFile } from './video-campaign-activities';
 import { RemirrorFinishedJob, type RemirrorInput } from './video-campaign-remirror';
 import { ownFailure } from './video-failures';
+import type { CarriedState } from './video-run';
 
 /** Small campaigns list every row's result in the workflow result too. */
 const LIST_ROWS_UP_TO = 100;
@@ -112,6 +113,12 @@ class CampaignLoop {
           await condition(() => book.idle);
           await this.allWritten();
           await wholeFile.compileCampaignResults({ campaign_id: this.campaignId, list_rows_up_to: 0 });
+        });
+      } else if (this.config.row_runner === 'activity') {
+        // A failing campaign cancels rows run as its activities, as a child row's parent-close policy would.
+        await CancellationScope.nonCancellable(async () => {
+          this.children.cancel();
+          await condition(() => book.idle);
         });
       }
       throw error;
@@ -206,22 +213,28 @@ class CampaignLoop {
   }
 
   /**
-   * `row_runner: "activity"`: the row's video made inside one activity of this workflow, not a child
-   * (video-in-activity.ts). Its objects and keys are named as its child's would be; its record links
-   * to this campaign, the workflow where it ran.
+   * `row_runner: "activity"`: the row's video made by activities of this workflow, one per attempt,
+   * not by a child (video-in-activity.ts). Each hands back the run's state when its attempt ended and
+   * the chain goes on, so what was paid and what comes next are in this history first. Its objects
+   * and keys are named as its child's would be; its record links to this campaign, where it ran.
    */
   private async runInActivity(row: PagedRow, reserved: number): Promise<void> {
-    const videoId = childWorkflowId(this.campaignId, row.id, row.attempt);
     const input = {
       request: childRequest(row.request, this.book.budget, reserved, this.config.prices),
-      video_id: videoId,
+      video_id: childWorkflowId(this.campaignId, row.id, row.attempt),
       key_scope: workflowInfo().firstExecutionRunId,
     };
+    const attempt = videoAttemptActivity(this.campaignId, row.request.timeout);
+    let carried: CarriedState | undefined;
     try {
-      const result = await this.children.run(() => generateVideoInActivity(input));
-      this.recordEnd(succeededRecord(row, this.campaignId, result, Date.now()));
+      for (;;) {
+        const outcome = await this.children.run(() => attempt({ ...input, ...(carried ? { carried } : {}) }));
+        if ('video' in outcome) return this.recordEnd(succeededRecord(row, this.campaignId, outcome.video, Date.now()));
+        carried = outcome.next_attempt;
+      }
     } catch (error) {
-      this.recordEnd(failedRecord(row, this.campaignId, error, Date.now(), isCancellation(error)));
+      const cancelled = isCancellation(error);
+      this.recordEnd(failedRecord(row, this.campaignId, error, Date.now(), cancelled, carried?.attempts));
     }
   }
 

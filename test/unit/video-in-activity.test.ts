@@ -10,13 +10,14 @@ import type { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { BUILTIN_CATALOG } from '../../src/catalog';
 import { parseGenerateVideoInput } from '../../src/request';
-import type { GatewayJob, VideoGateway } from '../../src/gateway/types';
+import type { GatewayJob } from '../../src/gateway/types';
 import type { MirrorOutput, SubmitInput } from '../../src/activities/types';
 import {
-  videoInActivity,
+  videoInActivity as attempt,
   type VideoInActivityDependencies,
   type VideoInActivityInput,
 } from '../../src/activities/video-in-activity';
+import type { VideoResult } from '../../src/workflows/messages';
 import { failureDetails } from '../../src/workflows/video-failures';
 import type { CarriedState } from '../../src/workflows/video-run';
 
@@ -64,11 +65,8 @@ function fakeWorld(statuses: GatewayJob['status'][], options: { failChecks?: num
   const cancels: string[] = [];
   let checks = 0;
   let failChecks = options.failChecks ?? 0;
-  const gateway = {
-    cancel: async (jobId: string) => cancels.push(jobId) > 0,
-  } as unknown as VideoGateway;
   const deps: VideoInActivityDependencies = {
-    gateway,
+    cancel: async (input) => ({ supported: true, cancelled: cancels.push(input.job_id) > 0 }),
     checkRequest: async (input) => parseGenerateVideoInput(input),
     loadCatalog: async () => ({ catalog: BUILTIN_CATALOG, source: 'builtin' }),
     submit: async (input) => {
@@ -97,6 +95,13 @@ function fakeWorld(statuses: GatewayJob['status'][], options: { failChecks?: num
       }) as MirrorOutput,
   };
   return { deps, submits, cancels, checks: () => checks };
+}
+
+/** Run one attempt's activity and expect the video. */
+async function videoInActivity(...args: Parameters<typeof attempt>): Promise<VideoResult> {
+  const outcome = await attempt(...args);
+  assert.ok('video' in outcome, 'the attempt made the video');
+  return outcome.video;
 }
 
 const input = (request: Record<string, unknown> = {}): VideoInActivityInput => ({
@@ -171,6 +176,67 @@ describe('a video made inside one activity', () => {
     };
     await assert.rejects(videoInActivity(context, input(), world.deps), { type: 'Cancelled' });
     assert.deepEqual(world.cancels, ['job-1'], 'the job the gateway made is cancelled, not left running');
+  });
+
+  test('an attempt the gateway would not take hands the run back; the next activity pays the next model', async () => {
+    const world = fakeWorld(['succeeded']);
+    const submit = world.deps.submit;
+    world.deps.submit = async (request, abort) => {
+      if (request.request.model === 'grok-video') {
+        throw ApplicationFailure.create({ type: 'QuotaExceeded', message: 'quota', nonRetryable: true });
+      }
+      return submit(request, abort);
+    };
+    const first = await attempt(
+      fakeContext().context,
+      input({ model: 'grok-video', fallback_models: ['wan-2-1'] }),
+      world.deps,
+    );
+    assert.ok('next_attempt' in first, 'back to the campaign before another model is paid');
+    assert.equal(first.next_attempt.attempts.length, 1);
+    assert.equal(first.next_attempt.attempts[0].outcome, 'failed');
+    assert.equal(world.submits.length, 0, 'nothing paid');
+
+    const next = { ...input({ model: 'grok-video', fallback_models: ['wan-2-1'] }), carried: first.next_attempt };
+    const video = await videoInActivity(fakeContext().context, next, world.deps);
+    assert.equal(video.model, 'wan-2-1');
+    assert.deepEqual(
+      world.submits.map((s) => s.idempotency_key),
+      ['campaign-1/row-1/run-1/2'],
+      'the second attempt, by its own key',
+    );
+  });
+
+  test('a cancel during the submit retries waits for the answer, then cancels the job it made', async () => {
+    const { context, cancel } = fakeContext();
+    const world = fakeWorld(['processing']);
+    const submit = world.deps.submit;
+    let tries = 0;
+    world.deps.submit = async (request, abort) => {
+      if (++tries === 1) {
+        cancel(true);
+        throw ApplicationFailure.create({
+          type: 'ProviderFailed',
+          message: 'bad gateway',
+          details: [{ http_status: 502 }],
+        });
+      }
+      return submit(request, abort);
+    };
+    await assert.rejects(attempt(context, input(), world.deps), { type: 'Cancelled' });
+    assert.equal(tries, 2, 'submitted again with the same key after the cancel');
+    assert.deepEqual(world.cancels, ['job-1'], 'the job it made is cancelled');
+  });
+
+  test('a row with a callback_url is refused: an activity sends no callback', async () => {
+    const world = fakeWorld(['succeeded']);
+    await assert.rejects(
+      attempt(fakeContext().context, input({ callback_url: 'https://example.com/hook' }), world.deps),
+      {
+        type: 'InvalidInput',
+      },
+    );
+    assert.equal(world.submits.length, 0);
   });
 
   test('the deadline ends the run as Timeout and cancels the job upstream', async () => {
