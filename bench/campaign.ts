@@ -4,7 +4,7 @@
  * history events per run, the largest payload in any run, the worker's peak RSS, and checks that
  * every row is in the results manifest exactly once.
  */
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startWorld } from '../test/helpers/world';
@@ -26,7 +26,12 @@ export async function campaign(argv: string[]): Promise<void> {
     .option('--concurrency <n>', 'videos at once', (v) => Number(v), 200)
     .option('--job-seconds <s>', 'how long each upstream job takes', (v) => Number(v), 2)
     .option('--poll-mode <mode>', "the rows' poll_mode (timer or activity; default: the campaign's, activity)")
-    .option('--row-runner <runner>', 'row_runner: workflow (a child per row, the default) or activity')
+    .addOption(
+      new Option('--row-runner <runner>', 'row_runner: a child workflow per row (the default) or activities').choices([
+        'workflow',
+        'activity',
+      ]),
+    )
     .option(
       '--server-config <key=value>',
       'a dynamic config value for the dev server (repeatable), to compare settings',

@@ -139,6 +139,19 @@ describe('VideoCampaign, rows run as activities', () => {
     for (const job of jobs) assert.ok(job.cancelled_ms, `job ${job.id} cancelled upstream, not left running`);
   });
 
+  test('a terminated campaign: its rows learn it at their next heartbeat and cancel their upstream jobs', async () => {
+    world.simulator.configure({ queuedMs: 200, processingMs: 60_000 });
+    const campaign = await world.videos.startCampaign({
+      videos: rows(2, 'ended'),
+      defaults: { poll_interval: '200ms' },
+      concurrency: 2,
+      row_runner: 'activity',
+    });
+    await eventually(() => jobsOf('ended').length === 2, 20_000, 'two upstream jobs');
+    await campaign.handle.terminate('operator');
+    await eventually(() => jobsOf('ended').every((j) => j.cancelled_ms), 30_000, 'upstream cancels');
+  });
+
   test('a row with a callback_url is refused before anything starts: an activity has no workflow to call back from', async () => {
     const submits = world.simulator.callsTo('submit').length;
     const input = {

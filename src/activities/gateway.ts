@@ -1,6 +1,5 @@
 /** The gateway activities: submit a job, check it, cancel it. Gateway errors leave them classified. */
 import { Context } from '@temporalio/activity';
-import { FailureType } from '../contract';
 import { GatewayError, invalidRequest } from '../gateway/errors';
 import type { SubmitRequest, VideoGateway } from '../gateway/types';
 import { INPUT_IMAGE_KEY, MAX_INPUT_IMAGE_BYTES, type VideoStore } from '../store/types';

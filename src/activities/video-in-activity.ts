@@ -24,14 +24,7 @@ import { invalidInput } from '../failures';
 import { METRIC } from '../operations/metrics';
 import type { GenerateVideoInput, GenerateVideoRequest } from '../request';
 import type { VideoResult } from '../workflows/messages';
-import {
-  afterPollFailure,
-  afterSubmitFailure,
-  chainExhausted,
-  factsOf,
-  isFinal,
-  videoFailure,
-} from '../workflows/video-failures';
+import { afterPollFailure, afterSubmitFailure, factsOf, isFinal, videoFailure } from '../workflows/video-failures';
 import { type CarriedState, type StopReason, VideoRun } from '../workflows/video-run';
 import { setupFrom } from '../workflows/video-setup-rules';
 import { MAX_RETRY_AFTER_MS } from './failures';
@@ -161,12 +154,38 @@ class ActivityVideoLoop {
       run.finish('failed', { type: error.type ?? FailureType.ProviderFailed, message: error.message });
       return error;
     }
-    if (!this.context.cancellationSignal.aborted || !this.context.cancellationDetails?.cancelRequested) return error;
-    return this.stopping({
-      ending: 'cancelled',
-      type: FailureType.Cancelled,
-      message: 'cancelled: campaign cancelled',
-    });
+    const why = this.context.cancellationSignal.aborted ? this.context.cancellationDetails : undefined;
+    if (why?.cancelRequested) {
+      return this.stopping({
+        ending: 'cancelled',
+        type: FailureType.Cancelled,
+        message: 'cancelled: campaign cancelled',
+      });
+    }
+    if (why?.notFound && (await this.callerClosed())) {
+      return this.stopping({
+        ending: 'cancelled',
+        type: FailureType.Cancelled,
+        message: 'cancelled: the campaign ended',
+      });
+    }
+    return error;
+  }
+
+  /**
+   * The server no longer knows this activity: either a retry took it over (the campaign still runs,
+   * and the job is the retry's to finish), or the campaign ended without cancelling it (terminated):
+   * then nobody will ever finish the job, and it is cancelled. Unknown (no answer): left running.
+   */
+  private async callerClosed(): Promise<boolean> {
+    const caller = this.context.info.workflowExecution;
+    if (!caller) return false;
+    try {
+      const described = await this.context.client.workflow.getHandle(caller.workflowId, caller.runId).describe();
+      return described.status.name !== 'RUNNING';
+    } catch {
+      return false;
+    }
   }
 
   /** One attempt: submit, check at the interval, mirror; back to the caller when it ends and the chain goes on. */
@@ -211,11 +230,7 @@ class ActivityVideoLoop {
     const { run } = this;
     let attempt = run.live;
     if (!attempt) {
-      const model = run.takeNextModel();
-      if (!model) throw chainExhausted([...run.attempts], run.state.chain.length);
-      const overBudget = run.budgetProblem(model);
-      if (overBudget) throw this.fail(FailureType.BudgetExceeded, overBudget);
-      attempt = run.startAttempt(model, Date.now());
+      attempt = run.startNextAttempt(Date.now(), (type, message) => this.fail(type, message));
       this.startedAttempt = true;
       this.beat(true);
     }
@@ -291,7 +306,8 @@ class ActivityVideoLoop {
         () => this.deps.mirror(input.video_id, source, () => this.beat()),
         MIRROR_RETRY,
       );
-      return run.succeed(job, stored, Date.now(), input.video_id);
+      // The workflow that made it: the campaign (the video itself has no workflow).
+      return run.succeed(job, stored, Date.now(), this.context.info.workflowExecution?.workflowId ?? input.video_id);
     } catch (error) {
       if (this.aborted(error)) throw error;
       const { message } = factsOf(error);

@@ -50,7 +50,6 @@ import {
 import {
   afterPollFailure,
   afterSubmitFailure,
-  chainExhausted,
   factsOf,
   isFinal,
   noUpstreamJob,
@@ -214,14 +213,7 @@ class VideoLoop {
    */
   private async submitting(): Promise<void> {
     const { run } = this;
-    let attempt = run.live;
-    if (!attempt) {
-      const model = run.takeNextModel();
-      if (!model) throw chainExhausted([...run.attempts], run.state.chain.length);
-      const overBudget = run.budgetProblem(model);
-      if (overBudget) throw this.fail(FailureType.BudgetExceeded, overBudget);
-      attempt = run.startAttempt(model, Date.now());
-    }
+    const attempt = run.live ?? run.startNextAttempt(Date.now(), (type, message) => this.fail(type, message));
     const info = workflowInfo();
     const submit = submitActivity(run.remainingMs(Date.now()));
     try {

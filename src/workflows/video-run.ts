@@ -14,7 +14,7 @@ import type { GenerateVideoRequest } from '../request';
 import type { VideoSearchValues } from '../search-attributes';
 import { Budget } from './budget';
 import { messageSchemas } from './lazy';
-import { type JobVerdict, judgeJob } from './video-failures';
+import { chainExhausted, type JobVerdict, judgeJob } from './video-failures';
 import {
   type Attempt,
   type AttemptOutcome,
@@ -304,6 +304,18 @@ export class VideoRun {
     // Every model reaching here was checked against the catalog (setup, checkFallback).
     if (!spec) throw new Error(`model "${model}" is not in the catalog`);
     return estimateAttempt(spec, this.request);
+  }
+
+  /**
+   * The next model's attempt, now live. Throws the chain's own failure when no model is left, and
+   * `fail`'s BudgetExceeded (which ends the run) when the next model could pass `max_credits`.
+   */
+  startNextAttempt(now: number, fail: (type: string, message: string) => Error): Attempt {
+    const model = this.takeNextModel();
+    if (!model) throw chainExhausted([...this.state.attempts], this.state.chain.length);
+    const overBudget = this.budgetProblem(model);
+    if (overBudget) throw fail(FailureType.BudgetExceeded, overBudget);
+    return this.startAttempt(model, now);
   }
 
   /** A new attempt on `model`, the request fitted to it; it is live until it ends. */
