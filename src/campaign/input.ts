@@ -57,8 +57,8 @@ export const VideoCampaignInput = z
     prices: z.record(z.string(), z.number().nonnegative()).optional(),
     /**
      * How each row's video runs: `workflow` (the default), a GenerateVideo child with its own page in
-     * the UI, signals, query, search attributes and callback; or `activity`, the same run inside one
-     * activity of the campaign, for bulk campaigns of short jobs (about a third of the cost per row:
+     * the UI, signals, query, search attributes and callback; or `activity`, the same run made by
+     * activities of the campaign (one per attempt), for bulk campaigns of short jobs (about a quarter of the CPU per row:
      * docs/benchmarks.md), steered only through the campaign.
      */
     row_runner: z.enum(['workflow', 'activity']).default('workflow'),
