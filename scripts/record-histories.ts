@@ -50,6 +50,7 @@ const GROUPS: [string[], () => Promise<void>][] = [
   [['outage-and-unfamiliar-status', 'submit-conflict'], faults],
   [['continue-as-new'], continuedAsNew],
   [['activity-status-told'], statusTold],
+  [['campaign-activity-rows'], activityRows],
   [
     ['campaign-budgeted', 'campaign-steered', 'campaign-manifest', 'campaign-remirror', 'remirror-finished-job'],
     campaigns,
@@ -95,6 +96,26 @@ async function statusTold(): Promise<void> {
   try {
     const job = await world.videos.start({ prompt: 'replay: told', poll_interval: '200ms', poll_mode: 'activity' });
     await record(world, 'activity-status-told', job);
+  } finally {
+    await world.close();
+  }
+}
+
+/** A campaign whose rows run as activities, one handing its run back for the next model. */
+async function activityRows(): Promise<void> {
+  const world = await startWorld({ dialect: 'infrai', simulator: { queuedMs: 200, processingMs: 600 } });
+  try {
+    world.simulator.addFault({ route: 'submit', model: 'veo-3-1', status: 429, retryAfter: 1, times: 10 });
+    const campaign = await world.videos.startCampaign({
+      videos: [
+        { id: 'plain', prompt: 'replay: row as activity' },
+        { id: 'falls-back', prompt: 'replay: row falls back', model: 'veo-3-1', fallback_models: ['wan-2-1'] },
+      ],
+      defaults: { poll_interval: '200ms', model: 'wan-2-1' },
+      concurrency: 2,
+      row_runner: 'activity',
+    });
+    await record(world, 'campaign-activity-rows', campaign);
   } finally {
     await world.close();
   }

@@ -33,6 +33,7 @@ describe('replay of recorded histories', () => {
       assert.ok(seen(new RegExp(`"name": "${update}"`)), `the ${update} update`);
     }
     assert.ok(seen(/"activityType": \{\s*"name": "watchVideoJob"/), 'poll_mode "activity" (watch activity)');
+    assert.ok(seen(/"activityType": \{\s*"name": "generateVideoInActivity"/), 'row_runner "activity"');
     assert.ok(seen(/"markerName": "core_local_activity"/), 'poll_mode "timer" (local poll activity)');
     assert.ok(seen(/"workflowExecutionContinuedAsNewEventAttributes"/), 'a run that continued as new');
   });
