@@ -10,6 +10,7 @@ import { after, afterEach, before, describe, test } from 'node:test';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { campaignKey } from '../src/campaign/results';
 import { objectKey } from '../src/store/types';
+import { jobsWithPrompt, promptRows } from './helpers/campaigns';
 import { eventually, failureOf, startWorld, type World } from './helpers/world';
 
 describe('VideoCampaign, rows run as activities', () => {
@@ -22,10 +23,8 @@ describe('VideoCampaign, rows run as activities', () => {
     await world?.close();
   });
 
-  const rows = (n: number, prefix: string) =>
-    Array.from({ length: n }, (_, i) => ({ id: `${prefix}-${i + 1}`, prompt: `${prefix} video ${i + 1}` }));
-  const jobsOf = (prefix: string) =>
-    [...world.simulator.jobs.values()].filter((j) => j.prompt.startsWith(`${prefix} `));
+  const rows = promptRows;
+  const jobsOf = (prefix: string) => jobsWithPrompt(world.simulator, prefix);
   const submitsOf = (prefix: string) =>
     world.simulator.callsTo('submit').filter((c) => jobsOf(prefix).some((j) => j.id === c.job_id)).length;
 

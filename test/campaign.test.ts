@@ -6,6 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { campaignKey } from '../src/campaign/results';
 import type { SimJob } from '../src/simulator/jobs';
+import { jobsWithPrompt, promptRows } from './helpers/campaigns';
 import { eventually, failureOf, startWorld, type World } from './helpers/world';
 
 /** The most upstream jobs that were ever running at the same moment. */
@@ -31,10 +32,8 @@ describe('VideoCampaign (infrai)', () => {
     await world?.close();
   });
 
-  const rows = (n: number, prefix: string) =>
-    Array.from({ length: n }, (_, i) => ({ id: `${prefix}-${i + 1}`, prompt: `${prefix} video ${i + 1}` }));
-  const jobsOf = (prefix: string) =>
-    [...world.simulator.jobs.values()].filter((j) => j.prompt.startsWith(`${prefix} `));
+  const rows = promptRows;
+  const jobsOf = (prefix: string) => jobsWithPrompt(world.simulator, prefix);
 
   test('every video generated, at most `concurrency` at once, results in row order', async () => {
     const campaign = await world.videos.startCampaign({

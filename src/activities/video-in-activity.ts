@@ -24,7 +24,14 @@ import { invalidInput } from '../failures';
 import { METRIC } from '../operations/metrics';
 import type { GenerateVideoInput, GenerateVideoRequest } from '../request';
 import type { VideoResult } from '../workflows/messages';
-import { afterPollFailure, afterSubmitFailure, factsOf, isFinal, videoFailure } from '../workflows/video-failures';
+import {
+  afterPollFailure,
+  afterSubmitFailure,
+  factsOf,
+  failureDetails,
+  isFinal,
+  videoFailure,
+} from '../workflows/video-failures';
 import { type CarriedState, type StopReason, VideoRun } from '../workflows/video-run';
 import { setupFrom } from '../workflows/video-setup-rules';
 import { MAX_RETRY_AFTER_MS } from './failures';
@@ -84,12 +91,23 @@ interface Retry {
 const SUBMIT_RETRY: Retry = { attempts: 4, initialMs: 2_000, maxMs: 30_000 };
 const CHECK_RETRY: Retry = { attempts: 3, initialMs: 1_000, maxMs: 30_000 };
 const MIRROR_RETRY: Retry = { attempts: 5, initialMs: 2_000, maxMs: 60_000 };
+const CANCEL_RETRY: Retry = { attempts: 5, initialMs: 2_000, maxMs: 30_000 };
 /** One submit request's time (GenerateVideo's submit activity has 30 s to close). */
 const SUBMIT_TIMEOUT_MS = 30_000;
 /** A cancel upstream is made even when the activity is being cancelled: it gets its own time. */
 const CANCEL_UPSTREAM_MS = 30_000;
+const CAMPAIGN_CANCELLED: StopReason = {
+  ending: 'cancelled',
+  type: FailureType.Cancelled,
+  message: 'cancelled: campaign cancelled',
+};
+const CAMPAIGN_ENDED: StopReason = {
+  ending: 'cancelled',
+  type: FailureType.Cancelled,
+  message: 'cancelled: the campaign ended',
+};
 /** Between changes of the state, a heartbeat (which keeps the activity alive and brings a cancel) this often. */
-const BEAT_EVERY_MS = 5_000;
+const BEAT_EVERY_MS = 10_000;
 
 export async function videoInActivity(
   context: Context,
@@ -103,12 +121,18 @@ export async function videoInActivity(
   }
   const heartbeated = (context.info.heartbeatDetails as Partial<Beat> | undefined)?.state;
   const carried = heartbeated ?? input.carried;
-  const run = carried ? VideoRun.resume(request, structuredClone(carried)) : VideoRun.begin(request, Date.now());
+  // The deadline counts from when the campaign asked for the row, as the activity's schedule-to-close
+  // does (video-campaign-activities.ts): waiting for a worker is part of the video's time.
+  const run = carried
+    ? VideoRun.resume(request, structuredClone(carried))
+    : VideoRun.begin(request, Math.min(Date.now(), context.info.scheduledTimestampMs || Date.now()));
   const loop = new ActivityVideoLoop(context, run, input, deps);
   if (!carried) {
     const warn = (message: string, attributes?: Record<string, unknown>) => context.log.warn(message, attributes);
     // A row run as an activity has no search attributes: nothing to warn about.
-    run.configure(setupFrom(request, { ...(await deps.loadCatalog()), search_attributes: undefined }, undefined, warn));
+    const setup = setupFrom(request, { ...(await deps.loadCatalog()), search_attributes: undefined }, undefined, warn);
+    // Only the chain's models: the state travels in every heartbeat and every hand-back.
+    run.configure({ ...setup, catalog: Object.fromEntries(setup.chain.map((m) => [m, setup.catalog[m]])) });
     loop.count(METRIC.videosStarted, 1, { model: run.state.chain[0] });
   }
   return loop.drive();
@@ -117,14 +141,19 @@ export async function videoInActivity(
 /** The phases of one attempt inside an activity: GenerateVideo's VideoLoop, with waits and calls of its own. */
 class ActivityVideoLoop {
   private lastBeatAt = 0;
-  private startedAttempt = false;
+  /** The attempts when this activity began: once one ends here, the next is the campaign's to start. */
+  private readonly attemptsAtStart: number;
+  private readonly liveAtStart: boolean;
 
   constructor(
     private readonly context: Context,
     private readonly run: VideoRun,
     private readonly input: VideoInActivityInput,
     private readonly deps: VideoInActivityDependencies,
-  ) {}
+  ) {
+    this.attemptsAtStart = run.attempts.length;
+    this.liveAtStart = !!run.live;
+  }
 
   async drive(): Promise<VideoInActivityOutput> {
     this.beat(true); // at once: the server learns the activity is alive, and a cancel can reach it
@@ -143,46 +172,50 @@ class ActivityVideoLoop {
   }
 
   /**
-   * How the activity fails. A decided ending (a non-retryable failure of a contract type) ends the run
-   * as it is, even if a cancel arrived meanwhile. Anything else while the caller cancels is that
-   * cancel: the live job is cancelled upstream. Anything else (a worker shutting down, a timeout, a
-   * bug) is left for Temporal to retry, with the jobs running for the retry to resume.
+   * How the activity fails:
+   * - a decided ending (a failure with the run's attempts, built here) ends the run as it is, even if
+   *   a cancel arrived meanwhile;
+   * - while the activity is cancelled, the caller's cancel (or its end, when it was terminated) stops
+   *   the run and cancels the live job upstream; any other reason (a worker shutting down, a timeout,
+   *   a reset) leaves the job running for the retried activity, so the failure is made retryable;
+   * - anything else: a non-retryable failure (the input check) ends the run, the rest Temporal retries.
    */
   private async failed(error: unknown): Promise<unknown> {
     const { run } = this;
-    if (error instanceof ApplicationFailure && error.nonRetryable) {
+    if (error instanceof ApplicationFailure && failureDetails(error)) {
       run.finish('failed', { type: error.type ?? FailureType.ProviderFailed, message: error.message });
       return error;
     }
-    const why = this.context.cancellationSignal.aborted ? this.context.cancellationDetails : undefined;
-    if (why?.cancelRequested) {
-      return this.stopping({
-        ending: 'cancelled',
-        type: FailureType.Cancelled,
-        message: 'cancelled: campaign cancelled',
-      });
+    if (this.context.cancellationSignal.aborted) {
+      const why = this.context.cancellationDetails;
+      if (why?.cancelRequested) return this.stopping(CAMPAIGN_CANCELLED);
+      if (why?.notFound && (await this.callerEnded())) return this.stopping(CAMPAIGN_ENDED);
+      return error instanceof ApplicationFailure && error.nonRetryable
+        ? ApplicationFailure.retryable(error.message, error.type)
+        : error;
     }
-    if (why?.notFound && (await this.callerClosed())) {
-      return this.stopping({
-        ending: 'cancelled',
-        type: FailureType.Cancelled,
-        message: 'cancelled: the campaign ended',
-      });
+    if (error instanceof ApplicationFailure && error.nonRetryable) {
+      run.finish('failed', { type: error.type ?? FailureType.ProviderFailed, message: error.message });
     }
     return error;
   }
 
   /**
-   * The server no longer knows this activity: either a retry took it over (the campaign still runs,
-   * and the job is the retry's to finish), or the campaign ended without cancelling it (terminated):
-   * then nobody will ever finish the job, and it is cancelled. Unknown (no answer): left running.
+   * The server no longer knows this activity: a retry took it over (the campaign still runs, and the
+   * job is the retry's to finish), or the campaign ended without cancelling it (terminated): then
+   * nobody will finish the job, and it is cancelled. The latest run of the campaign's id is asked, so
+   * a reset (which keeps the keys, and finds the same jobs) is not taken for an end. No answer within
+   * 10 s: left running.
    */
-  private async callerClosed(): Promise<boolean> {
+  private async callerEnded(): Promise<boolean> {
     const caller = this.context.info.workflowExecution;
     if (!caller) return false;
     try {
-      const described = await this.context.client.workflow.getHandle(caller.workflowId, caller.runId).describe();
-      return described.status.name !== 'RUNNING';
+      const { client } = this.context;
+      const latest = await client.withDeadline(Date.now() + 10_000, () =>
+        client.workflow.getHandle(caller.workflowId).describe(),
+      );
+      return latest.status.name !== 'RUNNING';
     } catch {
       return false;
     }
@@ -196,7 +229,7 @@ class ActivityVideoLoop {
       if (stop) throw await this.stopping(stop);
       this.throwIfCancelled();
       const live = run.live;
-      if (!live && this.startedAttempt) return { next_attempt: run.state };
+      if (!live && (this.liveAtStart || run.attempts.length > this.attemptsAtStart)) return this.handingBack();
       if (!live?.job_id) {
         await this.submitting();
         continue;
@@ -222,6 +255,16 @@ class ActivityVideoLoop {
   }
 
   /**
+   * An attempt ended here and the chain goes on: the next one is started (its model chosen, the chain's
+   * end or the budget decided here) and handed to the campaign, which schedules it with this state, so
+   * it is in the campaign's history before anything more is paid.
+   */
+  private handingBack(): VideoInActivityOutput {
+    this.run.startNextAttempt(Date.now(), (type, message) => this.fail(type, message));
+    return { next_attempt: this.run.state };
+  }
+
+  /**
    * Start the attempt on the next model (or submit the live one again), until the gateway gives a job
    * id or a decision. Never given up for a cancel: a job the gateway may have made is learned first,
    * and the loop then cancels it (GenerateVideo's submit is not cancellable either).
@@ -231,14 +274,16 @@ class ActivityVideoLoop {
     let attempt = run.live;
     if (!attempt) {
       attempt = run.startNextAttempt(Date.now(), (type, message) => this.fail(type, message));
-      this.startedAttempt = true;
       this.beat(true);
     }
     const submitInput = run.submitInput(attempt, `${this.input.video_id}/${this.input.key_scope}`);
-    while (Date.now() < run.deadlineMs) {
+    for (let round = 1; Date.now() < run.deadlineMs; round++) {
+      // Cancelled after a round without an answer: no more waiting; the job that may exist is asked for
+      // once more by its key, so it can be cancelled.
+      if (round > 1 && this.context.cancellationSignal.aborted) return this.lastSubmit(submitInput);
       try {
         const submit = () => this.deps.submit(submitInput, AbortSignal.timeout(SUBMIT_TIMEOUT_MS));
-        const job = await this.retried(submit, SUBMIT_RETRY, { cancellable: false });
+        const job = await this.retried(submit, SUBMIT_RETRY, 'finish_call');
         run.submitted(job);
         this.beat(true); // the job id: a retried activity must find it
         this.count(METRIC.submits, 1, { model: attempt.model });
@@ -257,8 +302,18 @@ class ActivityVideoLoop {
         this.context.log.warn('Submit got no usable answer; submitting again with the same idempotency key', {
           error: facts.message,
         });
-        await this.pause(SUBMIT_RETRY.initialMs, { cancellable: false });
+        await this.pause(SUBMIT_RETRY.initialMs, false);
       }
+    }
+  }
+
+  /** After a cancel: one submit with the attempt's key, to learn a job the gateway may have made (it is then cancelled). */
+  private async lastSubmit(submitInput: SubmitInput): Promise<void> {
+    try {
+      this.run.submitted(await this.deps.submit(submitInput, AbortSignal.timeout(SUBMIT_TIMEOUT_MS)));
+      this.beat(true);
+    } catch {
+      // No job learned: the attempt ends as a job the gateway never confirmed ("unknown_job").
     }
   }
 
@@ -346,7 +401,8 @@ class ActivityVideoLoop {
     if (live.job_id && run.status === 'mirroring') upstreamCancel = undefined;
     else if (live.job_id) {
       try {
-        const answer = await this.deps.cancel({ job_id: live.job_id }, AbortSignal.timeout(CANCEL_UPSTREAM_MS));
+        const cancel = () => this.deps.cancel({ job_id: live.job_id! }, AbortSignal.timeout(CANCEL_UPSTREAM_MS));
+        const answer = await this.retried(cancel, CANCEL_RETRY, 'keep_trying');
         upstreamCancel = answer.supported ? 'cancelled' : 'not_supported';
       } catch (error) {
         this.context.log.error('Could not cancel the upstream job', {
@@ -367,30 +423,37 @@ class ActivityVideoLoop {
 
   /**
    * `call`, tried again after a growing pause (or the gateway's Retry-After, up to MAX_RETRY_AFTER_MS)
-   * while it may yet work and the deadline allows. Not `cancellable`: a cancel waits for the answer.
+   * while it may yet work. What a cancel of the activity does, by `onCancel`:
+   * - `stop`: the call and the waits are cancelled (status checks, the mirror);
+   * - `finish_call`: the call in flight is let answer, and no other try is made (a submit: its job
+   *   must be learned to be cancelled);
+   * - `keep_trying`: the tries go on, past the deadline too (the upstream cancel itself).
    */
-  private async retried<T>(call: () => Promise<T>, retry: Retry, options = { cancellable: true }): Promise<T> {
+  private async retried<T>(call: () => Promise<T>, retry: Retry, onCancel: OnCancel = 'stop'): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await call();
       } catch (error) {
-        if (options.cancellable && this.aborted(error)) throw error;
+        if (onCancel !== 'keep_trying' && this.aborted(error)) throw error;
         if (attempt >= retry.attempts || !retryable(error)) throw error;
         const asked = error instanceof ApplicationFailure ? error.nextRetryDelay : undefined;
         const delay =
           typeof asked === 'number'
             ? Math.min(asked, MAX_RETRY_AFTER_MS)
             : Math.min(retry.initialMs * 2 ** (attempt - 1), retry.maxMs);
-        if (delay >= this.run.remainingMs(Date.now())) throw error;
-        await this.pause(delay, options);
+        if (onCancel !== 'keep_trying' && delay >= this.run.remainingMs(Date.now())) throw error;
+        await this.pause(delay, onCancel === 'stop');
       }
     }
   }
 
-  /** Wait; a `cancellable` wait rejects with a CancelledFailure when the activity is cancelled. */
-  private async pause(ms: number, options = { cancellable: true }): Promise<void> {
-    if (options.cancellable) await this.context.sleep(ms);
-    else await new Promise((resolve) => setTimeout(resolve, ms));
+  /**
+   * Wait. A `cancellable` wait rejects with a CancelledFailure when the activity is cancelled; another
+   * just ends early, and the caller decides.
+   */
+  private async pause(ms: number, cancellable = true): Promise<void> {
+    if (cancellable) await this.context.sleep(ms);
+    else await abortableDelay(ms, this.context.cancellationSignal);
     this.beat();
   }
 
@@ -429,6 +492,22 @@ class ActivityVideoLoop {
       failure_type: outcome?.failure?.type ?? '',
     });
   }
+}
+
+type OnCancel = 'stop' | 'finish_call' | 'keep_trying';
+
+/** A delay that ends early (without an error) when `signal` aborts. */
+function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    if (signal.aborted) done();
+    else signal.addEventListener('abort', done, { once: true });
+  });
 }
 
 /** A failure another try may fix: not a final type, not marked non-retryable. */

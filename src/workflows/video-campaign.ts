@@ -230,6 +230,10 @@ class CampaignLoop {
       for (;;) {
         const outcome = await this.children.run(() => attempt({ ...input, ...(carried ? { carried } : {}) }));
         if ('video' in outcome) return this.recordEnd(succeededRecord(row, this.campaignId, outcome.video, Date.now()));
+        if (!Array.isArray(outcome.next_attempt?.attempts)) {
+          // An answer of another shape (a worker of another version): the row fails loudly, never restarts.
+          throw ApplicationFailure.nonRetryable('generateVideoInActivity answered neither a video nor a next attempt');
+        }
         carried = outcome.next_attempt;
       }
     } catch (error) {

@@ -5,6 +5,15 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'csv-stringify/sync';
 import type { CampaignResultRow } from '../../src/campaign/results';
+import type { GatewaySimulator } from '../../src/simulator/server';
+
+/** `n` inline rows `<prefix>-1`... whose prompts start with `<prefix> `, so their jobs can be told apart. */
+export const promptRows = (n: number, prefix: string) =>
+  Array.from({ length: n }, (_, i) => ({ id: `${prefix}-${i + 1}`, prompt: `${prefix} video ${i + 1}` }));
+
+/** The simulator's jobs for rows made by `promptRows(..., prefix)`. */
+export const jobsWithPrompt = (simulator: GatewaySimulator, prefix: string) =>
+  [...simulator.jobs.values()].filter((j) => j.prompt.startsWith(`${prefix} `));
 
 /** A CSV manifest at `path` with a header of the columns the rows use. */
 export function writeCsv(path: string, rows: Record<string, unknown>[]): string {

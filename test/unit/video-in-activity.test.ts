@@ -27,7 +27,7 @@ function fakeContext(heartbeatDetails?: unknown) {
   const beats: { state: CarriedState }[] = [];
   let details: { cancelRequested: boolean } | undefined;
   const context = {
-    info: { heartbeatDetails },
+    info: { heartbeatDetails, scheduledTimestampMs: Date.now() },
     heartbeat: (d: { state: CarriedState }) => beats.push(structuredClone(d)),
     sleep: (ms: number) =>
       new Promise<void>((resolve, reject) => {
@@ -193,8 +193,10 @@ describe('a video made inside one activity', () => {
       world.deps,
     );
     assert.ok('next_attempt' in first, 'back to the campaign before another model is paid');
-    assert.equal(first.next_attempt.attempts.length, 1);
-    assert.equal(first.next_attempt.attempts[0].outcome, 'failed');
+    const [refused, following] = first.next_attempt.attempts;
+    assert.equal(refused.outcome, 'failed');
+    assert.equal(following.model, 'wan-2-1', 'the next model chosen before the hand-back');
+    assert.equal(following.job_id, undefined, 'and not yet submitted');
     assert.equal(world.submits.length, 0, 'nothing paid');
 
     const next = { ...input({ model: 'grok-video', fallback_models: ['wan-2-1'] }), carried: first.next_attempt };
