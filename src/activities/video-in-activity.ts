@@ -141,23 +141,18 @@ export async function videoInActivity(
 /** The phases of one attempt inside an activity: GenerateVideo's VideoLoop, with waits and calls of its own. */
 class ActivityVideoLoop {
   private lastBeatAt = 0;
-  /** The attempts when this activity began: once one ends here, the next is the campaign's to start. */
-  private readonly attemptsAtStart: number;
-  private readonly liveAtStart: boolean;
 
   constructor(
     private readonly context: Context,
     private readonly run: VideoRun,
     private readonly input: VideoInActivityInput,
     private readonly deps: VideoInActivityDependencies,
-  ) {
-    this.attemptsAtStart = run.attempts.length;
-    this.liveAtStart = !!run.live;
-  }
+  ) {}
 
   async drive(): Promise<VideoInActivityOutput> {
     this.beat(true); // at once: the server learns the activity is alive, and a cancel can reach it
-    const ticker = setInterval(() => this.beat(), BEAT_EVERY_MS); // long calls never starve the heartbeat
+    // Long calls never starve the heartbeat: at most BEAT_EVERY_MS (plus half) between two beats.
+    const ticker = setInterval(() => this.beat(), BEAT_EVERY_MS / 2);
     try {
       const outcome = await this.loop();
       if ('video' in outcome) this.ended();
@@ -203,9 +198,9 @@ class ActivityVideoLoop {
   /**
    * The server no longer knows this activity: a retry took it over (the campaign still runs, and the
    * job is the retry's to finish), or the campaign ended without cancelling it (terminated): then
-   * nobody will finish the job, and it is cancelled. The latest run of the campaign's id is asked, so
-   * a reset (which keeps the keys, and finds the same jobs) is not taken for an end. No answer within
-   * 10 s: left running.
+   * nobody will finish the job, and it is cancelled. The latest run of the campaign's id is asked: a
+   * reset continues the chain (its keys find the same jobs), while a campaign started again under the
+   * id (retry-failed after a terminate) is a new chain with other keys. No answer within 10 s: left running.
    */
   private async callerEnded(): Promise<boolean> {
     const caller = this.context.info.workflowExecution;
@@ -215,7 +210,9 @@ class ActivityVideoLoop {
       const latest = await client.withDeadline(Date.now() + 10_000, () =>
         client.workflow.getHandle(caller.workflowId).describe(),
       );
-      return latest.status.name !== 'RUNNING';
+      // A reset keeps the chain (and the keys); a campaign started again under the id is another chain.
+      const chain = latest.raw.workflowExecutionInfo?.firstRunId;
+      return latest.status.name !== 'RUNNING' || (!!chain && chain !== this.input.key_scope);
     } catch {
       return false;
     }
@@ -229,7 +226,8 @@ class ActivityVideoLoop {
       if (stop) throw await this.stopping(stop);
       this.throwIfCancelled();
       const live = run.live;
-      if (!live && (this.liveAtStart || run.attempts.length > this.attemptsAtStart)) return this.handingBack();
+      // An attempt has ended and the next has not been chosen: that is the campaign's to schedule.
+      if (!live && run.attempts.length > 0 && !run.state.pending_fallback) return this.handingBack();
       if (!live?.job_id) {
         await this.submitting();
         continue;
@@ -255,12 +253,13 @@ class ActivityVideoLoop {
   }
 
   /**
-   * An attempt ended here and the chain goes on: the next one is started (its model chosen, the chain's
-   * end or the budget decided here) and handed to the campaign, which schedules it with this state, so
-   * it is in the campaign's history before anything more is paid.
+   * An attempt ended and the chain goes on: the next model is chosen here (or the chain's end or the
+   * budget decided) and handed to the campaign with the state, which schedules the next activity with
+   * it; that activity starts the attempt. So it is in the campaign's history before anything is paid,
+   * and nothing is counted for it until it is submitted.
    */
   private handingBack(): VideoInActivityOutput {
-    this.run.startNextAttempt(Date.now(), (type, message) => this.fail(type, message));
+    this.run.chooseNextModel((type, message) => this.fail(type, message));
     return { next_attempt: this.run.state };
   }
 
@@ -277,10 +276,11 @@ class ActivityVideoLoop {
       this.beat(true);
     }
     const submitInput = run.submitInput(attempt, `${this.input.video_id}/${this.input.key_scope}`);
-    for (let round = 1; Date.now() < run.deadlineMs; round++) {
-      // Cancelled after a round without an answer: no more waiting; the job that may exist is asked for
-      // once more by its key, so it can be cancelled.
-      if (round > 1 && this.context.cancellationSignal.aborted) return this.lastSubmit(submitInput);
+    for (let round = 1; ; round++) {
+      // After a round without an answer, a cancel (or a worker stopping) or the deadline stops here: the
+      // loop then ends the attempt as a job the gateway never confirmed ("unknown_job", as GenerateVideo),
+      // or a retried activity asks again by the same key.
+      if (round > 1 && (this.context.cancellationSignal.aborted || Date.now() >= run.deadlineMs)) return;
       try {
         const submit = () => this.deps.submit(submitInput, AbortSignal.timeout(SUBMIT_TIMEOUT_MS));
         const job = await this.retried(submit, SUBMIT_RETRY, 'finish_call');
@@ -302,18 +302,8 @@ class ActivityVideoLoop {
         this.context.log.warn('Submit got no usable answer; submitting again with the same idempotency key', {
           error: facts.message,
         });
-        await this.pause(SUBMIT_RETRY.initialMs, false);
+        await this.pause(SUBMIT_RETRY.initialMs, 'finish_call');
       }
-    }
-  }
-
-  /** After a cancel: one submit with the attempt's key, to learn a job the gateway may have made (it is then cancelled). */
-  private async lastSubmit(submitInput: SubmitInput): Promise<void> {
-    try {
-      this.run.submitted(await this.deps.submit(submitInput, AbortSignal.timeout(SUBMIT_TIMEOUT_MS)));
-      this.beat(true);
-    } catch {
-      // No job learned: the attempt ends as a job the gateway never confirmed ("unknown_job").
     }
   }
 
@@ -442,18 +432,20 @@ class ActivityVideoLoop {
             ? Math.min(asked, MAX_RETRY_AFTER_MS)
             : Math.min(retry.initialMs * 2 ** (attempt - 1), retry.maxMs);
         if (onCancel !== 'keep_trying' && delay >= this.run.remainingMs(Date.now())) throw error;
-        await this.pause(delay, onCancel === 'stop');
+        await this.pause(delay, onCancel);
+        if (onCancel === 'finish_call' && this.context.cancellationSignal.aborted) throw error;
       }
     }
   }
 
   /**
-   * Wait. A `cancellable` wait rejects with a CancelledFailure when the activity is cancelled; another
-   * just ends early, and the caller decides.
+   * Wait, as `onCancel` says (see `retried`): `stop` rejects with a CancelledFailure when the activity
+   * is cancelled; `finish_call` ends early, and the caller decides; `keep_trying` waits its time.
    */
-  private async pause(ms: number, cancellable = true): Promise<void> {
-    if (cancellable) await this.context.sleep(ms);
-    else await abortableDelay(ms, this.context.cancellationSignal);
+  private async pause(ms: number, onCancel: OnCancel = 'stop'): Promise<void> {
+    if (onCancel === 'stop') await this.context.sleep(ms);
+    else if (onCancel === 'finish_call') await abortableDelay(ms, this.context.cancellationSignal);
+    else await new Promise((resolve) => setTimeout(resolve, ms));
     this.beat();
   }
 

@@ -311,11 +311,22 @@ export class VideoRun {
    * `fail`'s BudgetExceeded (which ends the run) when the next model could pass `max_credits`.
    */
   startNextAttempt(now: number, fail: (type: string, message: string) => Error): Attempt {
+    const model = this.chooseNextModel(fail);
+    this.state.pending_fallback = undefined;
+    return this.startAttempt(model, now);
+  }
+
+  /**
+   * Decide the next attempt's model now (throwing as startNextAttempt would) and keep it, as a pending
+   * fallback, for whoever starts that attempt: a campaign row's activity hands it to the next one.
+   */
+  chooseNextModel(fail: (type: string, message: string) => Error): string {
     const model = this.takeNextModel();
     if (!model) throw chainExhausted([...this.state.attempts], this.state.chain.length);
     const overBudget = this.budgetProblem(model);
     if (overBudget) throw fail(FailureType.BudgetExceeded, overBudget);
-    return this.startAttempt(model, now);
+    this.state.pending_fallback = { model };
+    return model;
   }
 
   /** A new attempt on `model`, the request fitted to it; it is live until it ends. */

@@ -193,10 +193,12 @@ describe('a video made inside one activity', () => {
       world.deps,
     );
     assert.ok('next_attempt' in first, 'back to the campaign before another model is paid');
-    const [refused, following] = first.next_attempt.attempts;
-    assert.equal(refused.outcome, 'failed');
-    assert.equal(following.model, 'wan-2-1', 'the next model chosen before the hand-back');
-    assert.equal(following.job_id, undefined, 'and not yet submitted');
+    assert.deepEqual(
+      first.next_attempt.attempts.map((a) => [a.model, a.outcome]),
+      [['grok-video', 'failed']],
+      'nothing counted for the next attempt before it is submitted',
+    );
+    assert.equal(first.next_attempt.pending_fallback?.model, 'wan-2-1', 'the next model chosen before the hand-back');
     assert.equal(world.submits.length, 0, 'nothing paid');
 
     const next = { ...input({ model: 'grok-video', fallback_models: ['wan-2-1'] }), carried: first.next_attempt };
@@ -209,25 +211,44 @@ describe('a video made inside one activity', () => {
     );
   });
 
-  test('a cancel during the submit retries waits for the answer, then cancels the job it made', async () => {
+  test('a retry that resumes after its attempt ended hands back; it never starts the next model itself', async () => {
+    const world = fakeWorld(['succeeded']);
+    world.deps.submit = async () => {
+      throw ApplicationFailure.create({ type: 'QuotaExceeded', message: 'quota', nonRetryable: true });
+    };
+    const request = input({ model: 'grok-video', fallback_models: ['wan-2-1'] });
+    const first = await attempt(fakeContext().context, request, world.deps);
+    assert.ok('next_attempt' in first);
+    // As if the worker died after heartbeating the ended attempt, before handing back.
+    const { pending_fallback: _chosen, ...heartbeated } = first.next_attempt;
+    const resumed = fakeWorld(['succeeded']);
+    const retried = await attempt(fakeContext({ state: heartbeated }).context, request, resumed.deps);
+    assert.ok('next_attempt' in retried, 'handed back');
+    assert.equal(resumed.submits.length, 0, 'nothing submitted');
+    assert.equal(retried.next_attempt.pending_fallback?.model, 'wan-2-1');
+  });
+
+  test('a cancel during a submit outage stops trying at once; the unconfirmed attempt is recorded as such', async () => {
     const { context, cancel } = fakeContext();
     const world = fakeWorld(['processing']);
-    const submit = world.deps.submit;
     let tries = 0;
-    world.deps.submit = async (request, abort) => {
-      if (++tries === 1) {
-        cancel(true);
-        throw ApplicationFailure.create({
-          type: 'ProviderFailed',
-          message: 'bad gateway',
-          details: [{ http_status: 502 }],
-        });
-      }
-      return submit(request, abort);
+    world.deps.submit = async () => {
+      tries++;
+      cancel(true);
+      throw ApplicationFailure.create({
+        type: 'ProviderFailed',
+        message: 'bad gateway',
+        details: [{ http_status: 502 }],
+      });
     };
-    await assert.rejects(attempt(context, input(), world.deps), { type: 'Cancelled' });
-    assert.equal(tries, 2, 'submitted again with the same key after the cancel');
-    assert.deepEqual(world.cancels, ['job-1'], 'the job it made is cancelled');
+    const failure = await attempt(context, input(), world.deps).then(
+      () => assert.fail('expected a failure'),
+      (e: unknown) => e as ApplicationFailure,
+    );
+    assert.equal(failure.type, 'Cancelled');
+    assert.equal(tries, 1, 'no further submit after the cancel (not held to the deadline)');
+    assert.deepEqual(world.cancels, []);
+    assert.equal(failureDetails(failure)!.attempts[0].upstream_cancel, 'unknown_job');
   });
 
   test('a row with a callback_url is refused: an activity sends no callback', async () => {
