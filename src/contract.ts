@@ -8,6 +8,9 @@ export const WorkflowType = {
   videoCampaign: 'VideoCampaign',
 } as const;
 
+/** A video's `timeout` when its request gives none. */
+export const DEFAULT_VIDEO_TIMEOUT_MS = 3_600_000;
+
 /** Default task queue; `VIDEO_TASK_QUEUE` overrides it for workers and clients (see config.ts). */
 export const DEFAULT_TASK_QUEUE = 'video-generation';
 

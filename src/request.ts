@@ -7,6 +7,7 @@
  * workflows/lazy.ts).
  */
 import { z } from 'zod';
+import { DEFAULT_VIDEO_TIMEOUT_MS } from './contract';
 import { callbackUrlProblem } from './addresses';
 import { parseDuration } from './duration';
 import { describeIssues, invalidInput } from './failures';
@@ -103,7 +104,7 @@ export const GenerateVideoFields = z
      * for fleets of thousands of jobs (fewer workflow tasks and history events).
      */
     poll_mode: z.enum(['timer', 'activity']).optional(),
-    timeout: durationText('timeout', 1000, MAX_TIMEOUT_MS).default(3_600_000),
+    timeout: durationText('timeout', 1000, MAX_TIMEOUT_MS).default(DEFAULT_VIDEO_TIMEOUT_MS),
   })
   .strict();
 

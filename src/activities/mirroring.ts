@@ -9,7 +9,7 @@ import { METRIC } from '../operations/metrics';
 import { objectKey, type VideoStore } from '../store/types';
 import { classified } from './failures';
 import { Limiter } from './limiter';
-import { mirrorObject, type MirroredObject, type MirrorProgress, THUMBNAIL_CONTENT, VIDEO_CONTENT } from './mirror';
+import { mirrorObject, type MirroredObject, THUMBNAIL_CONTENT, VIDEO_CONTENT } from './mirror';
 import { DEFAULT_DOWNLOAD_POLICY, type DownloadPolicy } from './safe-download';
 import type { MirrorInput, MirrorOutput, UpstreamCopy } from './types';
 
@@ -73,7 +73,6 @@ export function createMirror(deps: MirrorDependencies) {
 
   /** Copy a finished job's videos, then its thumbnail (best effort), into the store. */
   async function mirror(owner: string, input: MirrorInput, beat?: () => void): Promise<MirrorOutput> {
-    const progress: MirrorProgress | undefined = beat && (() => beat());
     const key = (file: string) => objectKey(owner, file);
     // The first video may be re-issued by the gateway when its signed URL expired.
     const refreshUrl = deps.gateway.freshDownloadUrl
@@ -96,7 +95,7 @@ export function createMirror(deps: MirrorDependencies) {
           },
           deps.store,
           policy,
-          progress,
+          beat,
         ),
       );
     }
@@ -112,7 +111,7 @@ export function createMirror(deps: MirrorDependencies) {
           { url: thumbnailUrl, key: key('thumbnail'), expect: THUMBNAIL_CONTENT },
           deps.store,
           policy,
-          progress,
+          beat,
         );
       } catch (error) {
         if (signal().aborted) throw error;

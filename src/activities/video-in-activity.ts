@@ -18,7 +18,8 @@
  * cancels the live job upstream, never once it has finished; a worker shutting down never does.
  */
 import type { Context } from '@temporalio/activity';
-import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure, type RetryPolicy } from '@temporalio/common';
+import { msToNumber } from '@temporalio/common/lib/time';
 import { FailureType, FINAL_FAILURE_TYPES } from '../contract';
 import { invalidInput } from '../failures';
 import { METRIC } from '../operations/metrics';
@@ -33,6 +34,7 @@ import {
   videoFailure,
 } from '../workflows/video-failures';
 import { type CarriedState, type StopReason, VideoRun } from '../workflows/video-run';
+import { CANCEL_RETRY, MIRROR_RETRY, STATUS_CHECK_RETRY, SUBMIT_RETRY } from '../workflows/retry-policies';
 import { setupFrom } from '../workflows/video-setup-rules';
 import { MAX_RETRY_AFTER_MS } from './failures';
 import type {
@@ -82,16 +84,21 @@ interface Beat {
   state: CarriedState;
 }
 
-/** Tries of one call before the run decides: GenerateVideo's activity retry policies (video-activities.ts). */
+/** Tries of one call before the run decides: GenerateVideo's retry policies (retry-policies.ts), in a loop. */
 interface Retry {
   attempts: number;
   initialMs: number;
   maxMs: number;
 }
-const SUBMIT_RETRY: Retry = { attempts: 4, initialMs: 2_000, maxMs: 30_000 };
-const CHECK_RETRY: Retry = { attempts: 3, initialMs: 1_000, maxMs: 30_000 };
-const MIRROR_RETRY: Retry = { attempts: 5, initialMs: 2_000, maxMs: 60_000 };
-const CANCEL_RETRY: Retry = { attempts: 5, initialMs: 2_000, maxMs: 30_000 };
+const tries = (policy: RetryPolicy): Retry => ({
+  attempts: policy.maximumAttempts ?? 1,
+  initialMs: msToNumber(policy.initialInterval ?? '1s'),
+  maxMs: msToNumber(policy.maximumInterval ?? '1m'),
+});
+const SUBMIT = tries(SUBMIT_RETRY);
+const CHECK = tries(STATUS_CHECK_RETRY);
+const MIRROR = tries(MIRROR_RETRY);
+const CANCEL = tries(CANCEL_RETRY);
 /** One submit request's time (GenerateVideo's submit activity has 30 s to close). */
 const SUBMIT_TIMEOUT_MS = 30_000;
 /** A cancel upstream is made even when the activity is being cancelled: it gets its own time. */
@@ -283,7 +290,7 @@ class ActivityVideoLoop {
       if (round > 1 && (this.context.cancellationSignal.aborted || Date.now() >= run.deadlineMs)) return;
       try {
         const submit = () => this.deps.submit(submitInput, AbortSignal.timeout(SUBMIT_TIMEOUT_MS));
-        const job = await this.retried(submit, SUBMIT_RETRY, 'finish_call');
+        const job = await this.retried(submit, SUBMIT, 'finish_call');
         run.submitted(job);
         this.beat(true); // the job id: a retried activity must find it
         this.count(METRIC.submits, 1, { model: attempt.model });
@@ -302,7 +309,7 @@ class ActivityVideoLoop {
         this.context.log.warn('Submit got no usable answer; submitting again with the same idempotency key', {
           error: facts.message,
         });
-        await this.pause(SUBMIT_RETRY.initialMs, 'finish_call');
+        await this.pause(SUBMIT.initialMs, 'finish_call');
       }
     }
   }
@@ -311,7 +318,7 @@ class ActivityVideoLoop {
   private async checking(jobId: string, about: Omit<PollInput, 'job_id'>): Promise<GatewayJob | undefined> {
     const { run } = this;
     try {
-      return await this.retried(() => this.deps.check({ job_id: jobId, ...about }), CHECK_RETRY);
+      return await this.retried(() => this.deps.check({ job_id: jobId, ...about }), CHECK);
     } catch (error) {
       if (this.aborted(error)) throw error;
       const facts = factsOf(error);
@@ -347,10 +354,7 @@ class ActivityVideoLoop {
       videos: job.videos,
     };
     try {
-      const stored = await this.retried(
-        () => this.deps.mirror(input.video_id, source, () => this.beat()),
-        MIRROR_RETRY,
-      );
+      const stored = await this.retried(() => this.deps.mirror(input.video_id, source, () => this.beat()), MIRROR);
       // The workflow that made it: the campaign (the video itself has no workflow).
       return run.succeed(job, stored, Date.now(), this.context.info.workflowExecution?.workflowId ?? input.video_id);
     } catch (error) {
@@ -392,7 +396,7 @@ class ActivityVideoLoop {
     else if (live.job_id) {
       try {
         const cancel = () => this.deps.cancel({ job_id: live.job_id! }, AbortSignal.timeout(CANCEL_UPSTREAM_MS));
-        const answer = await this.retried(cancel, CANCEL_RETRY, 'keep_trying');
+        const answer = await this.retried(cancel, CANCEL, 'keep_trying');
         upstreamCancel = answer.supported ? 'cancelled' : 'not_supported';
       } catch (error) {
         this.context.log.error('Could not cancel the upstream job', {

@@ -4,10 +4,10 @@
  * of it), so no retry, Retry-After or slow download outlives the deadline. Cancelling upstream is the
  * exception: it runs after a deadline or a cancel, and must still get through.
  */
-import type { RetryPolicy } from '@temporalio/common';
 import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { VideoActivities } from '../activities';
-import { FailureType, FINAL_FAILURE_TYPES } from '../contract';
+import { FailureType } from '../contract';
+import { CANCEL_RETRY, MIRROR_RETRY, STATUS_CHECK_RETRY, SUBMIT_RETRY } from './retry-policies';
 
 /** Temporal needs a positive timeout; the caller checks the deadline before calling. */
 const until = (remainingMs: number) => Math.max(1000, Math.floor(remainingMs));
@@ -17,29 +17,9 @@ export function submitActivity(remainingMs: number) {
     // Longer than one HTTP request (20 s), short enough that a crashed worker's submit is retried soon.
     startToCloseTimeout: '30s',
     scheduleToCloseTimeout: until(remainingMs),
-    retry: {
-      initialInterval: '2s',
-      backoffCoefficient: 2,
-      maximumInterval: '30s',
-      // Then the workflow decides: another model (quota), or the same key again (the job may exist).
-      maximumAttempts: 4,
-      nonRetryableErrorTypes: [...FINAL_FAILURE_TYPES],
-    },
+    retry: SUBMIT_RETRY,
   }).submitVideoJob;
 }
-
-/**
- * Status checks (either poll mode) get one short round of retries; then the workflow records a failed
- * round and backs off between rounds itself, so an outage shows in `progress` and a cancel never waits
- * for a long retry.
- */
-const STATUS_CHECK_RETRY: RetryPolicy = {
-  initialInterval: '1s',
-  backoffCoefficient: 2,
-  maximumInterval: '30s',
-  maximumAttempts: 3,
-  nonRetryableErrorTypes: [FailureType.Unauthorized, FailureType.InvalidInput],
-};
 
 /** Polls are local activities: about 6 history events per poll instead of 11. */
 export function pollActivity(remainingMs: number) {
@@ -78,13 +58,13 @@ export function mirrorActivity(remainingMs: number) {
     scheduleToCloseTimeout: until(remainingMs),
     // Heartbeats carry bytes done; a stalled download fails fast, a cancelled workflow stops it.
     heartbeatTimeout: '30s',
-    retry: { initialInterval: '2s', maximumInterval: '1m', maximumAttempts: 5 },
+    retry: MIRROR_RETRY,
   }).mirrorVideo;
 }
 
 export const { cancelVideoJob } = proxyActivities<VideoActivities>({
   startToCloseTimeout: '30s',
-  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5 },
+  retry: CANCEL_RETRY,
 });
 
 /** Callbacks: a receiver that is down for a while still gets the outcome (about 15 minutes of tries). */

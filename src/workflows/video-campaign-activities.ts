@@ -1,7 +1,7 @@
 /** The campaign's activities as the workflow calls them: timeouts and retries in one place. */
 import { ActivityCancellationType, proxyActivities } from '@temporalio/workflow';
 import type { VideoActivities } from '../activities';
-import { FailureType } from '../contract';
+import { DEFAULT_VIDEO_TIMEOUT_MS, FailureType } from '../contract';
 import { parseDuration } from '../duration';
 
 /** One page of rows read, or one results part written: short, retried until the store answers. */
@@ -17,8 +17,6 @@ export const wholeFile = proxyActivities<VideoActivities>({
   retry: { initialInterval: '2s', maximumInterval: '1m', nonRetryableErrorTypes: [FailureType.InvalidInput] },
 });
 
-/** A video's `timeout` when the request gives none (request.ts). */
-const DEFAULT_TIMEOUT_MS = 3_600_000;
 /** Past the video's deadline: room for a mirror that began before it, and an upstream cancel. */
 const AFTER_DEADLINE_MS = 15 * 60_000;
 
@@ -32,7 +30,7 @@ const AFTER_DEADLINE_MS = 15 * 60_000;
 export function videoAttemptActivity(campaignId: string, timeout: unknown) {
   const given = typeof timeout === 'string' || typeof timeout === 'number' ? parseDuration(timeout) : undefined;
   return proxyActivities<VideoActivities>({
-    scheduleToCloseTimeout: (given ?? DEFAULT_TIMEOUT_MS) + AFTER_DEADLINE_MS,
+    scheduleToCloseTimeout: (given ?? DEFAULT_VIDEO_TIMEOUT_MS) + AFTER_DEADLINE_MS,
     heartbeatTimeout: '30s',
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     retry: { initialInterval: '2s', maximumInterval: '1m' },
